@@ -1,0 +1,9 @@
+import { defaultServerConditions } from 'vite';
+import { defineProject } from 'vitest/config';
+import { tags } from '../vitest.tags.js';
+
+export default defineProject({
+  // Tests run the TypeScript sources of workspace packages (their `@medsim/source` export).
+  ssr: { resolve: { conditions: ['@medsim/source', ...defaultServerConditions] } },
+  test: { name: 'scripts', include: ['test/**/*.test.ts'], tags, testTimeout: 60_000 },
+});
