@@ -1,0 +1,98 @@
+/**
+ * `medsim bench`: the crypto benchmark. Prints messages/s and MB/s per path and size side by
+ * side, the ratios against the raw AES-GCM baseline and the JWE baseline, the openssl reference
+ * and the goals; `--json` prints the same as JSON, `--check` exits 1 when a goal is missed.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SIZES, PATHS, runCryptoBenchmark, sliceCount, type BenchmarkResult } from '../bench/run-benchmark.js';
+import { PATH_LABELS } from '../bench/paths.js';
+import { mark, number, paint, progress, table } from '../ui/terminal.js';
+
+/** Usage of `medsim bench`. */
+export const benchUsage = `medsim bench [--json] [--out FILE] [--rounds N] [--slice-ms MS] [--sizes 64,256,...] [--no-openssl] [--check]
+
+Measures the crypto path: raw node:crypto AES-256-GCM, the tuned envelope, batched waveform
+frames and the jose per-reading JWE baseline, at 64 B, 256 B, 1 KiB and 16 KiB.`;
+
+/** Runs `medsim bench`; returns the exit code. */
+export async function bench(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+      'slice-ms': { type: 'string', default: '400' },
+      sizes: { type: 'string', default: DEFAULT_SIZES.join(',') },
+      'no-openssl': { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+    },
+  });
+  const sizes = values.sizes.split(',').map(Number);
+  const rounds = Number(values.rounds);
+  const sliceMs = Number(values['slice-ms']);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 60 * 1024) || !(rounds >= 1) || !(sliceMs >= 10)) {
+    throw new UsageError('sizes must be 1..61440 bytes, rounds >= 1, slice-ms >= 10');
+  }
+  const options = { sizes, rounds, sliceMs, openssl: !values['no-openssl'] };
+  const bar = progress('measuring', sliceCount(options));
+  const result = await runCryptoBenchmark({ ...options, onSlice: () => bar.tick() });
+  bar.done();
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  if (values.out !== undefined) await writeFile(values.out, json);
+  process.stdout.write(values.json ? json : render(result));
+  return values.check && result.goals.some((g) => g.met === false) ? 1 : 0;
+}
+
+/** A wrong command line. */
+export class UsageError extends Error {}
+
+function render(result: BenchmarkResult): string {
+  const { sizes } = result.settings;
+  const cell = (path: (typeof PATHS)[number], bytes: number): string => {
+    const r = result.results.find((x) => x.path === path && x.bytes === bytes)!;
+    return `${number(r.messagesPerSecond)} msg/s  ${number(r.megabytesPerSecond, 1)} MB/s`;
+  };
+  const lines: string[] = [];
+  lines.push(paint('bold', 'medsim crypto benchmark'));
+  lines.push(
+    paint('dim', `${result.machine.node}, ${result.machine.openssl ?? 'openssl not found'}, ${result.machine.cores} × ${result.machine.cpu}`),
+  );
+  lines.push(paint('dim', `median of ${result.settings.rounds} interleaved rounds of ${result.settings.sliceMs} ms per cell; seal + open per message`));
+  lines.push('');
+  lines.push(table(['path', ...sizes.map((s) => `${s} B`)], PATHS.map((path) => [PATH_LABELS[path], ...sizes.map((s) => cell(path, s))])));
+  const openssl = sizes.map((s) => result.opensslBytesPerSecond[s]);
+  if (openssl.some((v) => v !== undefined)) {
+    lines.push(
+      table(
+        ['openssl speed -evp aes-256-gcm (encrypt only)', ...sizes.map((s) => `${s} B`)],
+        [['', ...openssl.map((v) => (v === undefined ? '-' : `${number(v / 1e6, 1)} MB/s`))]],
+      ),
+    );
+  }
+  lines.push('');
+  const rate = (path: (typeof PATHS)[number], bytes: number): number =>
+    result.results.find((x) => x.path === path && x.bytes === bytes)!.messagesPerSecond;
+  const ratioRows = [
+    ['tuned / raw AES-GCM', ...sizes.map((s) => `${number(rate('tuned', s) / rate('raw', s), 2)}×`)],
+    ['tuned / jose JWE', ...sizes.map((s) => `${number(rate('tuned', s) / rate('jwe', s), 0)}×`)],
+    ['waveform / raw AES-GCM', ...sizes.map((s) => `${number(rate('waveform', s) / rate('raw', s), 2)}×`)],
+    [
+      'waveform / openssl bytes/s',
+      ...sizes.map((s) => {
+        const ref = result.opensslBytesPerSecond[s];
+        return ref === undefined ? '-' : `${number((100 * rate('waveform', s) * s) / ref, 1)}%`;
+      }),
+    ],
+  ];
+  lines.push(table(['ratio', ...sizes.map((s) => `${s} B`)], ratioRows));
+  lines.push('');
+  lines.push(`session handshakes (HPKE auth mode, both sides): ${number(result.handshakesPerSecond)} /s`);
+  lines.push('');
+  for (const g of result.goals) {
+    const actual = g.actual === undefined ? 'not measured' : number(g.actual, g.target >= 10 ? 0 : 2);
+    lines.push(`${g.met === undefined ? paint('yellow', '?') : mark(g.met)} ${g.goal}: ${actual} (goal ≥ ${g.target})`);
+  }
+  return `${lines.join('\n')}\n`;
+}

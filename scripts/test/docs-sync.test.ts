@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { protocolErrorCatalogue } from '@medsim/protocol';
+import { cryptoErrorCatalogue } from '@medsim/crypto';
+import * as protocol from '@medsim/protocol';
+import * as crypto from '@medsim/crypto';
+import { renderAllDocs } from '../docs/render-all.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('generated documents stay true', () => {
+  for (const [path, content] of renderAllDocs()) {
+    it(`[CTL-23] ${path} matches the code (run npm run docs after a change)`, { tags: ['CTL-23'] }, () => {
+      expect(readFileSync(`${root}${path}`, 'utf8')).toBe(content);
+    });
+  }
+
+  it('[CTL-23] every exported error class has a catalogued code, and every catalogued code a class', { tags: ['CTL-23'] }, () => {
+    const catalogued = new Set([...Object.keys(protocolErrorCatalogue), ...Object.keys(cryptoErrorCatalogue)]);
+    const thrown = new Set<string>();
+    for (const value of [...Object.values(protocol), ...Object.values(crypto)]) {
+      if (typeof value !== 'function' || !(value.prototype instanceof protocol.MedsimError)) continue;
+      if (value === protocol.ProtocolError || value === crypto.CryptoError) continue;
+      const instance = new (value as new (message: string) => protocol.MedsimError)('probe');
+      expect(catalogued.has(instance.code)).toBe(true);
+      thrown.add(instance.code);
+    }
+    expect([...catalogued].filter((code) => !thrown.has(code))).toEqual([]);
+  });
+});
