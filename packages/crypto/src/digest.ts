@@ -19,8 +19,8 @@ export interface StreamDigest {
   readonly bytes: number;
 }
 
-/** SHA-256 of a byte stream (a Readable or any async iterable of chunks). */
-export async function sha256Stream(source: AsyncIterable<Uint8Array>, options: StreamDigestOptions): Promise<StreamDigest> {
+/** SHA-256 of a byte stream (a Readable, or any async or sync iterable of chunks). */
+export async function sha256Stream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: StreamDigestOptions): Promise<StreamDigest> {
   const limit = Math.min(options.maxBytes, options.expectedBytes ?? Number.POSITIVE_INFINITY);
   const hash = createHash('sha256');
   let bytes = 0;

@@ -3,11 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sha256Stream } from '@medsim/crypto';
 
-async function* chunks(data: Buffer, size: number): AsyncGenerator<Uint8Array> {
+// Plain generators: sha256Stream takes any (async) iterable of chunks.
+function* chunks(data: Buffer, size: number): Generator<Uint8Array> {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 
-async function* endless(): AsyncGenerator<Uint8Array> {
+function* endless(): Generator<Uint8Array> {
   for (;;) yield Buffer.alloc(65_536);
 }
 

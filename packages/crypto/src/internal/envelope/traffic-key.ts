@@ -52,6 +52,7 @@ export class TrafficKey {
 
   /** AES-256-GCM open of ciphertext||tag; throws AuthenticationFailedError. */
   open(nonce: Buffer, aad: Uint8Array, sealed: Uint8Array): Buffer {
+    if (sealed.length < TAG_BYTES) throw new AuthenticationFailedError('ciphertext is shorter than its tag');
     const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
