@@ -8,6 +8,7 @@
  */
 import { medsim } from '../gen/medsim.js';
 import { MalformedMessageError, MessageTooLargeError, TruncatedMessageError } from './errors.js';
+import { assertFaithful } from './internal/faithful.js';
 import { validateEnvelopeHeader, validateSealedEnvelope } from './internal/validate/envelope.js';
 import { validateFirmwareUpdateStatus } from './internal/validate/firmware.js';
 import { validateSecurityEvent } from './internal/validate/security.js';
@@ -119,7 +120,10 @@ export function decodeMessage<N extends MessageName>(name: N, bytes: Uint8Array)
   return message;
 }
 
-/** Encodes one message and checks the result decodes and validates; throws ProtocolError. */
+/**
+ * Encodes one message, then checks that the bytes decode and validate and hold exactly the
+ * fields given (nothing truncated or rounded by the encoder); throws ProtocolError.
+ */
 export function encodeMessage<N extends MessageName>(name: N, fields: MessageFields[N]): Uint8Array {
   const codec: Codec<N> = codecs[name];
   let bytes: Uint8Array;
@@ -128,7 +132,7 @@ export function encodeMessage<N extends MessageName>(name: N, fields: MessageFie
   } catch (cause) {
     throw new MalformedMessageError(`${name} could not be encoded`, { cause, details: { message: name } });
   }
-  decodeMessage(name, bytes);
+  assertFaithful(fields, decodeMessage(name, bytes), name);
   return bytes;
 }
 

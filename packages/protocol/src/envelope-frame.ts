@@ -7,9 +7,10 @@
  */
 import { assertDeviceId } from './device-id.js';
 import { validateHeaderVariableFields } from './internal/validate/envelope.js';
-import { KEY_ID_BYTES, PROTOCOL_VERSION } from './limits.js';
+import { AEAD_TAG_BYTES, KEY_ID_BYTES, MESSAGE_MAX_BYTES, PROTOCOL_VERSION } from './limits.js';
 import { v1, type ContentType } from './schema.js';
-import { OutOfRangeError } from './errors.js';
+import { MessageTooLargeError, OutOfRangeError } from './errors.js';
+import { varintLength, writeVarint } from './internal/varint.js';
 
 /** The fields of a header that change from one envelope to the next. */
 export interface EnvelopeHeaderVariableFields {
@@ -37,23 +38,6 @@ const TAG_CONTENT_TYPE = 0x38;
 const TAG_SEALED_HEADER = 0x0a;
 const TAG_SEALED_CIPHERTEXT = 0x12;
 
-function varintLength(value: number): number {
-  let length = 1;
-  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) length += 1;
-  return length;
-}
-
-function writeVarint(out: Buffer, offset: number, value: number): number {
-  let v = value;
-  let at = offset;
-  while (v >= 0x80) {
-    out[at++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  out[at++] = v;
-  return at;
-}
-
 const fieldLength = (value: number): number => (value === 0 ? 0 : 1 + varintLength(value));
 
 /** Writes a varint field unless it holds the proto3 default 0 (which is omitted on the wire). */
@@ -76,14 +60,29 @@ export class EnvelopeFrameWriter {
     this.#prefix = Buffer.from(v1.EnvelopeHeader.encode({ version: PROTOCOL_VERSION, deviceId, keyId }).finish());
   }
 
-  /** Allocates and writes the frame of an envelope whose ciphertext is `ciphertextLength` bytes. */
+  /**
+   * Allocates and writes the frame of an envelope whose ciphertext (tag included) is
+   * `ciphertextLength` bytes; throws OutOfRangeError or MessageTooLargeError for lengths no
+   * receiver would accept.
+   */
   frame(fields: EnvelopeHeaderVariableFields, ciphertextLength: number): EnvelopeFrame {
     validateHeaderVariableFields(fields);
+    if (!Number.isSafeInteger(ciphertextLength) || ciphertextLength < AEAD_TAG_BYTES) {
+      throw new OutOfRangeError(`SealedEnvelope.ciphertext must be at least ${AEAD_TAG_BYTES} bytes`, {
+        details: { field: 'SealedEnvelope.ciphertext' },
+      });
+    }
     const { streamId, sequence, timestampMs, contentType } = fields;
     const headerLength =
       this.#prefix.length + fieldLength(streamId) + fieldLength(sequence) + fieldLength(timestampMs) + fieldLength(contentType);
     const headerStart = 1 + varintLength(headerLength);
     const ciphertextOffset = headerStart + headerLength + 1 + varintLength(ciphertextLength);
+    if (ciphertextOffset + ciphertextLength > MESSAGE_MAX_BYTES.SealedEnvelope) {
+      const size = ciphertextOffset + ciphertextLength;
+      throw new MessageTooLargeError(`SealedEnvelope would be ${size} bytes; the limit is ${MESSAGE_MAX_BYTES.SealedEnvelope}`, {
+        details: { message: 'SealedEnvelope', size, limit: MESSAGE_MAX_BYTES.SealedEnvelope },
+      });
+    }
     const bytes = Buffer.allocUnsafe(ciphertextOffset + ciphertextLength);
     bytes[0] = TAG_SEALED_HEADER;
     writeVarint(bytes, 1, headerLength);

@@ -67,7 +67,7 @@ export const protocolErrorCatalogue = {
     remedy: 'Set the field; docs/protocols/ marks the required ones.',
   },
   ERR_PROTOCOL_OUT_OF_RANGE: {
-    meaning: 'A number, length or count lies outside the range the protocol allows.',
+    meaning: 'A number, time, length, count or character lies outside what the protocol allows, or a value cannot be encoded exactly as given (texts are printable ASCII; times end at 8.64e15 ms).',
     remedy: 'Keep the value within the documented range (docs/protocols/).',
   },
   ERR_PROTOCOL_INCONSISTENT: {

@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './codec.js';
 export * from './envelope-frame.js';
+export * from './waveform-frame.js';
 export * from './device-id.js';
 export * from './topics.js';
 export * from './streams.js';

@@ -15,11 +15,14 @@ export const DEVICE_ID_MAX_LENGTH = 64;
 /** RFC 7638 SHA-256 thumbprints are 43 base64url characters. */
 export const KEY_THUMBPRINT_LENGTH = 43;
 
-/** Free-text identifiers (user ids, campaign ids, versions, error codes): at most 64 characters. */
+/** Text identifiers (user ids, campaign ids, versions, error codes): at most 64 printable ASCII characters. */
 export const TEXT_MAX_LENGTH = 64;
 
 /** Random identifiers (command ids, nonces, session nonces): exactly 16 bytes. */
 export const RANDOM_ID_BYTES = 16;
+
+/** Latest time a message may carry: the last instant a JavaScript Date can hold (ms since the epoch). */
+export const MAX_TIMESTAMP_MS = 8_640_000_000_000_000;
 
 /** Largest value a 64-bit field may hold here: integers above 2^53 - 1 lose precision in JS. */
 export const MAX_SAFE_UINT64 = Number.MAX_SAFE_INTEGER;

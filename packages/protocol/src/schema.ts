@@ -5,8 +5,8 @@
 import './internal/protobuf-runtime.js';
 import { medsim } from '../gen/medsim.js';
 
-/** The whole generated namespace, for reflection-free access by name. */
-export const v1 = medsim.v1;
+/** The whole generated namespace: message classes (values) and their types. */
+export import v1 = medsim.v1;
 
 /** Names the message inside an envelope. */
 export import ContentType = medsim.v1.ContentType;

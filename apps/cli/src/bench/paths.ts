@@ -3,7 +3,8 @@
  * given size (sealed and opened, since a reading must be both):
  * - raw: node:crypto AES-256-GCM seal + open, nothing else (the in-process limit);
  * - tuned: SecureSession.seal + open, header encode and decode and replay check included;
- * - waveform: a WaveformFrame whose samples fill the payload, encoded, sealed, opened, decoded;
+ * - waveform: a WaveformFrame whose samples fill the payload, encoded (samples passed through as
+ *   a chunk, not copied), sealed, opened, decoded and validated;
  * - jwe: one compact JWE per reading (ECDH-ES+A256KW / A256GCM) with jose, encrypt + decrypt.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
@@ -14,7 +15,7 @@ import {
   Unit,
   VitalParameter,
   decodeMessage,
-  encodeMessage,
+  encodeWaveformFrame,
 } from '@medsim/protocol';
 import { Identity, acceptSession, initiateSession, openJwe, sealJwe, type SecureSession } from '@medsim/crypto';
 import type { Operation } from './measure.js';
@@ -82,7 +83,7 @@ function batchedWaveform(parties: Parties, size: number): Operation {
   const samples = randomBytes(sampleCount * 2);
   let index = 0;
   return () => {
-    const frame = encodeMessage('WaveformFrame', {
+    const frame = encodeWaveformFrame({
       sampleRateMillihertz: 250_000,
       firstSampleIndex: index,
       firstSampleTimeMs: 1_764_000_000_000 + index * 4,

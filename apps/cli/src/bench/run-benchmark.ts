@@ -38,11 +38,19 @@ export interface GoalResult {
   readonly met: boolean | undefined;
 }
 
+/** A ratio of two paths at one size: the median of per-round ratios (pairs measured seconds apart). */
+export interface RatioResult {
+  readonly name: string;
+  readonly bytes: number;
+  readonly ratio: number;
+}
+
 /** Everything one run measured. */
 export interface BenchmarkResult {
   readonly machine: { readonly node: string; readonly openssl: string | undefined; readonly cpu: string; readonly cores: number };
   readonly settings: { readonly sizes: readonly number[]; readonly rounds: number; readonly sliceMs: number };
   readonly results: readonly PathResult[];
+  readonly ratios: readonly RatioResult[];
   readonly opensslBytesPerSecond: Readonly<Record<number, number>>;
   readonly handshakesPerSecond: number;
   readonly goals: readonly GoalResult[];
@@ -53,8 +61,12 @@ export const PATHS: readonly PathName[] = ['raw', 'tuned', 'waveform', 'jwe'];
 
 /** Number of measurement slices a run makes (for progress bars). */
 export function sliceCount(options: BenchmarkOptions = {}): number {
-  return (options.rounds ?? 3) * ((options.sizes ?? DEFAULT_SIZES).length * PATHS.length + 1);
+  return (options.rounds ?? DEFAULT_ROUNDS) * ((options.sizes ?? DEFAULT_SIZES).length * PATHS.length + 1);
 }
+
+/** Seven rounds of 200 ms slices: enough pairs for a stable median on a noisy 2-core machine. */
+export const DEFAULT_ROUNDS = 7;
+export const DEFAULT_SLICE_MS = 200;
 
 /** 64 B, 256 B, 1 KiB and 16 KiB readings. */
 export const DEFAULT_SIZES: readonly number[] = [64, 256, 1024, 16_384];
@@ -62,8 +74,8 @@ export const DEFAULT_SIZES: readonly number[] = [64, 256, 1024, 16_384];
 /** Runs the benchmark. */
 export async function runCryptoBenchmark(options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
   const sizes = options.sizes ?? DEFAULT_SIZES;
-  const rounds = options.rounds ?? 3;
-  const sliceMs = options.sliceMs ?? 400;
+  const rounds = options.rounds ?? DEFAULT_ROUNDS;
+  const sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
   const parties = await createParties();
   const operations = new Map<string, Operation>(sizes.flatMap((size) => PATHS.map((path) => [`${path}/${size}`, operationFor(path, parties, size)] as const)));
   const samples = new Map<string, number[]>();
@@ -95,7 +107,20 @@ export async function runCryptoBenchmark(options: BenchmarkOptions = {}): Promis
     }
   }
   const rate = (path: PathName, bytes: number): number | undefined => results.find((r) => r.path === path && r.bytes === bytes)?.messagesPerSecond;
-  const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a / b);
+  const ratioOf = (a: PathName, b: PathName, bytes: number): number | undefined => {
+    const as = samples.get(`${a}/${bytes}`);
+    const bs = samples.get(`${b}/${bytes}`);
+    return as === undefined || bs === undefined ? undefined : median(as.map((x, round) => x / bs[round]!));
+  };
+  const ratios: RatioResult[] = sizes.flatMap((bytes) =>
+    (
+      [
+        ['tuned / raw', 'tuned', 'raw'],
+        ['tuned / jwe', 'tuned', 'jwe'],
+        ['waveform / raw', 'waveform', 'raw'],
+      ] as const
+    ).map(([name, a, b]) => ({ name, bytes, ratio: ratioOf(a, b, bytes)! })),
+  );
   const goal = (name: string, target: number, actual: number | undefined): GoalResult => ({
     goal: name,
     target,
@@ -108,11 +133,12 @@ export async function runCryptoBenchmark(options: BenchmarkOptions = {}): Promis
     machine: { node: process.version, openssl: await opensslVersion(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length },
     settings: { sizes, rounds, sliceMs },
     results,
+    ratios,
     opensslBytesPerSecond,
     handshakesPerSecond: median(handshakes),
     goals: [
-      goal('tuned envelope / raw AES-256-GCM at 256 B', 0.8, ratio(rate('tuned', 256), rate('raw', 256))),
-      goal('tuned envelope / jose JWE at 256 B', 50, ratio(rate('tuned', 256), rate('jwe', 256))),
+      goal('tuned envelope / raw AES-256-GCM at 256 B', 0.8, ratioOf('tuned', 'raw', 256)),
+      goal('tuned envelope / jose JWE at 256 B', 50, ratioOf('tuned', 'jwe', 256)),
       goal(
         'batched waveform / openssl speed bytes/s at 16 KiB',
         0.25,

@@ -5,7 +5,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SIZES, PATHS, runCryptoBenchmark, sliceCount, type BenchmarkResult } from '../bench/run-benchmark.js';
+import {
+  DEFAULT_ROUNDS,
+  DEFAULT_SIZES,
+  DEFAULT_SLICE_MS,
+  PATHS,
+  runCryptoBenchmark,
+  sliceCount,
+  type BenchmarkResult,
+} from '../bench/run-benchmark.js';
 import { PATH_LABELS } from '../bench/paths.js';
 import { mark, number, paint, progress, table } from '../ui/terminal.js';
 
@@ -22,8 +30,8 @@ export async function bench(argv: readonly string[]): Promise<number> {
     options: {
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
-      rounds: { type: 'string', default: '3' },
-      'slice-ms': { type: 'string', default: '400' },
+      rounds: { type: 'string', default: String(DEFAULT_ROUNDS) },
+      'slice-ms': { type: 'string', default: String(DEFAULT_SLICE_MS) },
       sizes: { type: 'string', default: DEFAULT_SIZES.join(',') },
       'no-openssl': { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
@@ -59,7 +67,12 @@ function render(result: BenchmarkResult): string {
   lines.push(
     paint('dim', `${result.machine.node}, ${result.machine.openssl ?? 'openssl not found'}, ${result.machine.cores} × ${result.machine.cpu}`),
   );
-  lines.push(paint('dim', `median of ${result.settings.rounds} interleaved rounds of ${result.settings.sliceMs} ms per cell; seal + open per message`));
+  lines.push(
+    paint(
+      'dim',
+      `median of ${result.settings.rounds} interleaved rounds of ${result.settings.sliceMs} ms per cell; seal + open per message; ratios are medians of per-round ratios`,
+    ),
+  );
   lines.push('');
   lines.push(table(['path', ...sizes.map((s) => `${s} B`)], PATHS.map((path) => [PATH_LABELS[path], ...sizes.map((s) => cell(path, s))])));
   const openssl = sizes.map((s) => result.opensslBytesPerSecond[s]);
@@ -74,10 +87,11 @@ function render(result: BenchmarkResult): string {
   lines.push('');
   const rate = (path: (typeof PATHS)[number], bytes: number): number =>
     result.results.find((x) => x.path === path && x.bytes === bytes)!.messagesPerSecond;
+  const ratio = (name: string, bytes: number): number => result.ratios.find((r) => r.name === name && r.bytes === bytes)!.ratio;
   const ratioRows = [
-    ['tuned / raw AES-GCM', ...sizes.map((s) => `${number(rate('tuned', s) / rate('raw', s), 2)}×`)],
-    ['tuned / jose JWE', ...sizes.map((s) => `${number(rate('tuned', s) / rate('jwe', s), 0)}×`)],
-    ['waveform / raw AES-GCM', ...sizes.map((s) => `${number(rate('waveform', s) / rate('raw', s), 2)}×`)],
+    ['tuned / raw AES-GCM', ...sizes.map((s) => `${number(ratio('tuned / raw', s), 2)}×`)],
+    ['tuned / jose JWE', ...sizes.map((s) => `${number(ratio('tuned / jwe', s), 0)}×`)],
+    ['waveform / raw AES-GCM', ...sizes.map((s) => `${number(ratio('waveform / raw', s), 2)}×`)],
     [
       'waveform / openssl bytes/s',
       ...sizes.map((s) => {

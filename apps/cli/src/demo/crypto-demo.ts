@@ -14,6 +14,7 @@ import {
   decodeMessage,
   decodePayload,
   encodeMessage,
+  encodeWaveformFrame,
   v1,
 } from '@medsim/protocol';
 import {
@@ -122,7 +123,7 @@ export async function runCryptoDemo(): Promise<DemoStep[]> {
     ),
   });
 
-  const frame = encodeMessage('WaveformFrame', {
+  const frame = encodeWaveformFrame({
     sampleRateMillihertz: 250_000,
     firstSampleIndex: 0,
     firstSampleTimeMs: Date.now(),
@@ -144,10 +145,10 @@ export async function runCryptoDemo(): Promise<DemoStep[]> {
     steps.push({ section: 'attacks', title, detail: code === undefined ? 'ACCEPTED' : `refused ${code}`, ...(code === undefined ? {} : { code }), passed: code === expected });
   };
   attack('replay a captured envelope', 'ERR_CRYPTO_REPLAY', () => registry.open(firstEnvelope!));
-  const flipped = Buffer.from(session.seal(ContentType.CONTENT_TYPE_VITAL_SIGN_READING, frame.subarray(0, 16), { streamId: STREAM_IDS.numerics }));
+  const flipped = Buffer.from(session.seal(ContentType.CONTENT_TYPE_VITAL_SIGN_READING, Buffer.from('sixteen bytes ok'), { streamId: STREAM_IDS.numerics }));
   flipped[flipped.length - 20] = (flipped[flipped.length - 20] ?? 0) ^ 0x01;
   attack('flip one bit of the ciphertext', 'ERR_CRYPTO_AUTH_FAILED', () => registry.open(flipped));
-  const fresh = session.seal(ContentType.CONTENT_TYPE_VITAL_SIGN_READING, frame.subarray(0, 16), { streamId: STREAM_IDS.numerics });
+  const fresh = session.seal(ContentType.CONTENT_TYPE_VITAL_SIGN_READING, Buffer.from('sixteen bytes ok'), { streamId: STREAM_IDS.numerics });
   attack('cut the envelope short', 'ERR_CRYPTO_TRUNCATED', () => registry.open(fresh.subarray(0, fresh.length - 30)));
   const sealed = decodeMessage('SealedEnvelope', fresh);
   const header = decodeMessage('EnvelopeHeader', sealed.header);

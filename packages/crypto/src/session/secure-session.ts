@@ -109,29 +109,34 @@ export class SecureSession {
   }
 
   /**
-   * Seals `plaintext` as the message named by `contentType`. Throws RekeyRequiredError at the
-   * policy's limits (a nonce is never reused and a counter never wraps), InputTooLargeError above
-   * the protocol's payload limit, CapacityError past MAX_STREAMS_PER_SESSION streams.
+   * Seals `plaintext` (bytes, or chunks to be sealed as their concatenation, such as
+   * encodeWaveformFrame() returns) as the message named by `contentType`. Throws
+   * RekeyRequiredError at the policy's limits (a nonce is never reused and a counter never
+   * wraps), InputTooLargeError above the protocol's payload limit, CapacityError past
+   * MAX_STREAMS_PER_SESSION streams.
    */
-  seal(contentType: ContentType, plaintext: Uint8Array, options: SealOptions = {}): Uint8Array {
+  seal(contentType: ContentType, plaintext: Uint8Array | readonly Uint8Array[], options: SealOptions = {}): Uint8Array {
+    const chunks = plaintext instanceof Uint8Array ? [plaintext] : plaintext;
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
     const now = this.#now();
     if (this.#sealed >= this.policy.maxMessages || now - this.createdAtMs >= this.policy.maxAgeMs) {
       throw new RekeyRequiredError('session reached its message or age limit', {
         details: { sealed: this.#sealed, maxMessages: this.policy.maxMessages },
       });
     }
-    if (plaintext.length > PAYLOAD_MAX_BYTES) {
-      throw new InputTooLargeError(`plaintext is ${plaintext.length} bytes; the limit is ${PAYLOAD_MAX_BYTES}`, {
-        details: { size: plaintext.length, limit: PAYLOAD_MAX_BYTES },
+    if (length > PAYLOAD_MAX_BYTES) {
+      throw new InputTooLargeError(`plaintext is ${length} bytes; the limit is ${PAYLOAD_MAX_BYTES}`, {
+        details: { size: length, limit: PAYLOAD_MAX_BYTES },
       });
     }
     const streamId = options.streamId ?? 0;
     const sequence = this.#nextSequence.get(streamId) ?? this.#newStream();
     const frame = this.#frames.frame(
       { streamId, sequence, timestampMs: options.timestampMs ?? now, contentType },
-      plaintext.length + AEAD_TAG_BYTES,
+      length + AEAD_TAG_BYTES,
     );
-    this.#send.sealInto(this.#send.nonce(streamId, sequence), frame.header, plaintext, frame.bytes, frame.ciphertextOffset);
+    this.#send.sealInto(this.#send.nonce(streamId, sequence), frame.header, chunks, frame.bytes, frame.ciphertextOffset);
     this.#nextSequence.set(streamId, sequence + 1);
     this.#sealed += 1;
     return frame.bytes;

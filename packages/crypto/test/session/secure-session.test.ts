@@ -144,3 +144,23 @@ describe('SecureSession: the tuned envelope path', () => {
     expect(codeOf(() => seal(device, Buffer.alloc(60 * 1024 + 1)))).toBe('ERR_CRYPTO_TOO_LARGE');
   });
 });
+
+describe('chunked sealing (waveform frames)', () => {
+  it('[CTL-07] sealing chunks equals sealing their concatenation (property)', { tags: ['CTL-07'] }, () => {
+    const { device, gateway } = establish();
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 3000 }), { maxLength: 6 }), (chunks) => {
+        const opened = gateway.open(device.seal(ContentType.CONTENT_TYPE_WAVEFORM_FRAME, chunks, { streamId: STREAM_IDS.waveform }));
+        expect(Buffer.from(opened.plaintext).equals(Buffer.concat(chunks))).toBe(true);
+      }),
+      { seed, numRuns: 200 },
+    );
+  });
+
+  it('[CTL-16] the payload limit applies to the chunks together', { tags: ['CTL-16'] }, () => {
+    const { device } = establish();
+    expect(codeOf(() => device.seal(ContentType.CONTENT_TYPE_WAVEFORM_FRAME, [Buffer.alloc(40_000), Buffer.alloc(30_000)]))).toBe(
+      'ERR_CRYPTO_TOO_LARGE',
+    );
+  });
+});

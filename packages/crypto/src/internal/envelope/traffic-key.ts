@@ -37,17 +37,21 @@ export class TrafficKey {
   /** AES-256-GCM seal: ciphertext followed by the 16-byte tag. */
   seal(nonce: Buffer, aad: Uint8Array, plaintext: Uint8Array): Buffer {
     const out = Buffer.allocUnsafe(plaintext.length + TAG_BYTES);
-    this.sealInto(nonce, aad, plaintext, out, 0);
+    this.sealInto(nonce, aad, [plaintext], out, 0);
     return out;
   }
 
-  /** AES-256-GCM seal writing ciphertext then tag into `out` at `offset` (one copy, no concat). */
-  sealInto(nonce: Buffer, aad: Uint8Array, plaintext: Uint8Array, out: Buffer, offset: number): void {
+  /**
+   * AES-256-GCM seal of the concatenation of `chunks`, writing ciphertext then tag into `out` at
+   * `offset`: each chunk is encrypted where it lies, never concatenated first.
+   */
+  sealInto(nonce: Buffer, aad: Uint8Array, chunks: readonly Uint8Array[], out: Buffer, offset: number): void {
     const cipher = createCipheriv('aes-256-gcm', this.#key, nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(aad);
-    const written = cipher.update(plaintext).copy(out, offset);
+    let at = offset;
+    for (const chunk of chunks) at += cipher.update(chunk).copy(out, at);
     cipher.final();
-    cipher.getAuthTag().copy(out, offset + written);
+    cipher.getAuthTag().copy(out, at);
   }
 
   /** AES-256-GCM open of ciphertext||tag; throws AuthenticationFailedError. */

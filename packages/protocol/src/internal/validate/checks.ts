@@ -10,7 +10,7 @@ import {
   UnknownFieldError,
   UnsupportedVersionError,
 } from '../../errors.js';
-import { MAX_SAFE_UINT64, PROTOCOL_VERSION, TEXT_MAX_LENGTH } from '../../limits.js';
+import { KEY_THUMBPRINT_LENGTH, MAX_SAFE_UINT64, MAX_TIMESTAMP_MS, PROTOCOL_VERSION, TEXT_MAX_LENGTH } from '../../limits.js';
 
 /** `path.field`, built only when a check fails (validation runs on the hot path). */
 function at(path: string, field: string): string {
@@ -29,8 +29,13 @@ export interface DecodedMessage {
 export function noUnknownFields(message: DecodedMessage, path: string, field = ''): void {
   const unknown = message.$unknowns?.[0];
   if (unknown !== undefined) {
-    // The raw field starts with its tag varint; bits 3-6 of its first byte are the low field bits.
-    const fieldNumber = ((unknown[0] ?? 0) & 0x7f) >>> 3;
+    // The raw field starts with its tag varint: (field number << 3) | wire type.
+    let tag = 0;
+    for (let i = 0, shift = 1; i < Math.min(unknown.length, 5); i++, shift *= 0x80) {
+      tag += ((unknown[i] ?? 0) & 0x7f) * shift;
+      if (((unknown[i] ?? 0) & 0x80) === 0) break;
+    }
+    const fieldNumber = Math.floor(tag / 8);
     throw new UnknownFieldError(`${at(path, field)} has a field medsim.v1 does not define`, {
       details: { field: at(path, field), fieldNumber },
     });
@@ -77,12 +82,38 @@ export function finiteIn(value: number, path: string, field: string, min: number
   }
 }
 
-/** A string of at most `max` characters; required unless `optional`. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/u;
+
+/**
+ * An identifier-like text of at most `max` characters of printable ASCII (so characters are
+ * bytes, the byte limits hold, and no control character or line break reaches a log); required
+ * unless `optional`.
+ */
 export function text(value: string, path: string, field: string, optional = false, max = TEXT_MAX_LENGTH): void {
   if (value.length === 0 && !optional) throw new MissingFieldError(`${at(path, field)} is required`, { details: { field: at(path, field) } });
   if (value.length > max) {
     throw new OutOfRangeError(`${at(path, field)} is longer than ${max} characters`, { details: { field: at(path, field), max } });
   }
+  if (!PRINTABLE_ASCII.test(value)) {
+    throw new OutOfRangeError(`${at(path, field)} holds characters outside printable ASCII`, { details: { field: at(path, field) } });
+  }
+}
+
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/u;
+
+/** An RFC 7638 SHA-256 thumbprint: 43 base64url characters. */
+export function thumbprint(value: string, path: string, field: string): void {
+  text(value, path, field, false, KEY_THUMBPRINT_LENGTH);
+  if (!THUMBPRINT.test(value)) inconsistent(path, field, 'not an RFC 7638 SHA-256 thumbprint');
+}
+
+/**
+ * A time in milliseconds since the Unix epoch: a safe integer no later than the last instant a
+ * JavaScript Date can hold (8.64e15 ms, ECMA-262 §21.4.1.1), so every accepted time can be shown.
+ */
+export function timestamp(value: number, path: string, field: string, required = true): void {
+  if (required && value === 0) throw new MissingFieldError(`${at(path, field)} is required`, { details: { field: at(path, field) } });
+  integerIn(value, path, field, 0, MAX_TIMESTAMP_MS);
 }
 
 /** A bytes field of exactly `length` bytes. */

@@ -2,7 +2,7 @@
 import { assertDeviceId } from '../../device-id.js';
 import { KEY_ID_BYTES, MESSAGE_MAX_BYTES } from '../../limits.js';
 import { ContentType, type EnvelopeHeader, type SealedEnvelope } from '../../schema.js';
-import { bytesExactly, bytesUpTo, integerIn, knownEnum, noUnknownFields, supportedVersion, uint64 } from './checks.js';
+import { bytesExactly, bytesUpTo, integerIn, knownEnum, noUnknownFields, supportedVersion, timestamp, uint64 } from './checks.js';
 
 /** An envelope header: version 1, a device id, an 8-byte key id, a known content type. */
 export function validateEnvelopeHeader(m: EnvelopeHeader, path = 'EnvelopeHeader'): void {
@@ -20,7 +20,7 @@ export function validateHeaderVariableFields(
 ): void {
   integerIn(m.streamId, path, 'streamId', 0, 0xffff_ffff);
   uint64(m.sequence, path, 'sequence');
-  uint64(m.timestampMs, path, 'timestampMs', true);
+  timestamp(m.timestampMs, path, 'timestampMs');
   knownEnum(ContentType, m.contentType, path, 'contentType');
 }
 

@@ -1,6 +1,6 @@
 /** Validation of medsim.v1 firmware.proto messages. */
 import { UpdatePhase, type FirmwareUpdateStatus } from '../../schema.js';
-import { inconsistent, integerIn, knownEnum, noUnknownFields, text, uint64 } from './checks.js';
+import { inconsistent, integerIn, knownEnum, noUnknownFields, text, timestamp, uint64 } from './checks.js';
 
 /** Update progress: a known phase, received bytes never above the total. */
 export function validateFirmwareUpdateStatus(m: FirmwareUpdateStatus, path = 'FirmwareUpdateStatus'): void {
@@ -14,5 +14,5 @@ export function validateFirmwareUpdateStatus(m: FirmwareUpdateStatus, path = 'Fi
   if (m.bytesReceived > m.bytesTotal) inconsistent(path, 'bytesReceived', 'more bytes received than the total');
   integerIn(m.securityCounter, path, 'securityCounter', 0, 0xffff_ffff);
   text(m.errorCode, path, 'errorCode', true);
-  uint64(m.atMs, path, 'atMs', true);
+  timestamp(m.atMs, path, 'atMs');
 }

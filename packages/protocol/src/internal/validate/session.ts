@@ -1,15 +1,8 @@
 /** Validation of medsim.v1 session.proto messages. */
 import { assertDeviceId } from '../../device-id.js';
-import { KEY_ID_BYTES, KEY_THUMBPRINT_LENGTH, MESSAGE_MAX_BYTES, RANDOM_ID_BYTES } from '../../limits.js';
+import { KEY_ID_BYTES, MESSAGE_MAX_BYTES, RANDOM_ID_BYTES } from '../../limits.js';
 import type { SessionAccept, SessionInfo, SessionInit } from '../../schema.js';
-import { bytesExactly, bytesUpTo, inconsistent, noUnknownFields, supportedVersion, text, uint64 } from './checks.js';
-
-const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
-
-function thumbprint(value: string, path: string, field: string): void {
-  text(value, path, field, false, KEY_THUMBPRINT_LENGTH);
-  if (!THUMBPRINT.test(value)) inconsistent(path, field, 'not an RFC 7638 SHA-256 thumbprint');
-}
+import { bytesExactly, bytesUpTo, noUnknownFields, supportedVersion, thumbprint, timestamp, uint64 } from './checks.js';
 
 /** The HPKE info of a session. */
 export function validateSessionInfo(m: SessionInfo, path = 'SessionInfo'): void {
@@ -19,7 +12,7 @@ export function validateSessionInfo(m: SessionInfo, path = 'SessionInfo'): void 
   thumbprint(m.deviceKeyId, path, 'deviceKeyId');
   thumbprint(m.gatewayKeyId, path, 'gatewayKeyId');
   bytesExactly(m.sessionNonce, path, 'sessionNonce', RANDOM_ID_BYTES);
-  uint64(m.timestampMs, path, 'timestampMs', true);
+  timestamp(m.timestampMs, path, 'timestampMs');
 }
 
 /** The handshake: info, a 32-byte X25519 encapsulation and a confirmation of label + tag. */
@@ -34,7 +27,7 @@ export function validateSessionInit(m: SessionInit, path = 'SessionInit'): void 
 export function validateSessionAccept(m: SessionAccept, path = 'SessionAccept'): void {
   noUnknownFields(m, path);
   bytesExactly(m.keyId, path, 'keyId', KEY_ID_BYTES);
-  uint64(m.gatewayTimeMs, path, 'gatewayTimeMs', true);
+  timestamp(m.gatewayTimeMs, path, 'gatewayTimeMs');
   uint64(m.maxMessages, path, 'maxMessages', true);
   uint64(m.maxAgeMs, path, 'maxAgeMs', true);
   bytesExactly(m.gatewayNonce, path, 'gatewayNonce', RANDOM_ID_BYTES);

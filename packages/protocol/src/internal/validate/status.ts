@@ -1,6 +1,6 @@
 /** Validation of medsim.v1 status.proto messages. */
 import { AlarmCode, AlarmPriority, AlarmState, OperatingState, VitalParameter, type Alarm, type DeviceStatus } from '../../schema.js';
-import { integerIn, knownEnum, noUnknownFields, text, uint64 } from './checks.js';
+import { integerIn, knownEnum, noUnknownFields, text, timestamp, uint64 } from './checks.js';
 
 /** Device status: model, version, a known state and plausible battery, clock and radio figures. */
 export function validateDeviceStatus(m: DeviceStatus, path = 'DeviceStatus'): void {
@@ -23,5 +23,5 @@ export function validateAlarm(m: Alarm, path = 'Alarm'): void {
   knownEnum(AlarmPriority, m.priority, path, 'priority');
   knownEnum(AlarmState, m.state, path, 'state');
   knownEnum(VitalParameter, m.parameter, path, 'parameter', true);
-  uint64(m.atMs, path, 'atMs', true);
+  timestamp(m.atMs, path, 'atMs');
 }

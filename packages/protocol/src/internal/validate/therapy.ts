@@ -1,6 +1,6 @@
 /** Validation of medsim.v1 therapy.proto messages (protocol ranges; devices add their interlocks). */
 import { assertDeviceId } from '../../device-id.js';
-import { KEY_THUMBPRINT_LENGTH, MESSAGE_MAX_BYTES, RANDOM_ID_BYTES, REPEATED_LIMITS, THERAPY_LIMITS } from '../../limits.js';
+import { MESSAGE_MAX_BYTES, RANDOM_ID_BYTES, REPEATED_LIMITS, THERAPY_LIMITS } from '../../limits.js';
 import {
   CommandStatus,
   PacingMode,
@@ -22,6 +22,8 @@ import {
   knownEnum,
   noUnknownFields,
   text,
+  thumbprint,
+  timestamp,
   uint64,
 } from './checks.js';
 
@@ -96,12 +98,12 @@ export function validateTherapyCommand(m: TherapyCommand, path = 'TherapyCommand
   assertDeviceId(m.deviceId, path, 'deviceId');
   uint64(m.commandSequence, path, 'commandSequence', true);
   bytesExactly(m.nonce, path, 'nonce', RANDOM_ID_BYTES);
-  uint64(m.issuedAtMs, path, 'issuedAtMs', true);
-  uint64(m.expiresAtMs, path, 'expiresAtMs', true);
+  timestamp(m.issuedAtMs, path, 'issuedAtMs');
+  timestamp(m.expiresAtMs, path, 'expiresAtMs');
   if (m.expiresAtMs <= m.issuedAtMs) inconsistent(path, 'expiresAtMs', 'expires before it was issued');
   text(m.issuerUserId, path, 'issuerUserId');
   text(m.issuerSessionId, path, 'issuerSessionId');
-  uint64(m.confirmedAtMs, path, 'confirmedAtMs', true);
+  timestamp(m.confirmedAtMs, path, 'confirmedAtMs');
   validateAction(m, path);
 }
 
@@ -109,7 +111,7 @@ export function validateTherapyCommand(m: TherapyCommand, path = 'TherapyCommand
 export function validateSignedTherapyCommand(m: SignedTherapyCommand, path = 'SignedTherapyCommand'): void {
   noUnknownFields(m, path);
   bytesUpTo(m.command, path, 'command', MESSAGE_MAX_BYTES.TherapyCommand);
-  text(m.signerKeyId, path, 'signerKeyId', false, KEY_THUMBPRINT_LENGTH);
+  thumbprint(m.signerKeyId, path, 'signerKeyId');
   bytesExactly(m.signature, path, 'signature', 64);
 }
 
@@ -122,5 +124,5 @@ export function validateTherapyCommandAck(m: TherapyCommandAck, path = 'TherapyC
   const executed = m.status === CommandStatus.COMMAND_STATUS_EXECUTED;
   text(m.reasonCode, path, 'reasonCode', executed);
   if (executed && m.reasonCode !== '') inconsistent(path, 'reasonCode', 'an executed command has no reason code');
-  uint64(m.decidedAtMs, path, 'decidedAtMs', true);
+  timestamp(m.decidedAtMs, path, 'decidedAtMs');
 }

@@ -2,7 +2,7 @@
 import { REPEATED_LIMITS } from '../../limits.js';
 import { MealContext, MeasurementStatus, Unit, VitalParameter, type Observation, type VitalSignReading } from '../../schema.js';
 import { parameterSpec, type ParameterKind } from '../../vital-parameters.js';
-import { countIn, finiteIn, inconsistent, integerIn, knownEnum, noUnknownFields, uint64 } from './checks.js';
+import { countIn, finiteIn, inconsistent, integerIn, knownEnum, noUnknownFields, timestamp } from './checks.js';
 
 /**
  * A parameter and unit pair: both known, the parameter of the expected kind, the unit allowed
@@ -35,7 +35,7 @@ export function validateObservation(m: Observation, path = 'Observation'): void 
 /** A reading: 1 to 32 observations. */
 export function validateVitalSignReading(m: VitalSignReading, path = 'VitalSignReading'): void {
   noUnknownFields(m, path);
-  uint64(m.measuredAtMs, path, 'measuredAtMs', true);
+  timestamp(m.measuredAtMs, path, 'measuredAtMs');
   countIn(m.observations, path, 'observations', REPEATED_LIMITS.observations);
   (m.observations as Observation[]).forEach((o, i) => validateObservation(o, `${path}.observations[${i}]`));
   integerIn(m.recordNumber, path, 'recordNumber', 0, 0xffff_ffff);

@@ -1,7 +1,7 @@
 /** Validation of medsim.v1 waveform.proto messages. */
 import { REPEATED_LIMITS, SAMPLE_RATE_MILLIHERTZ } from '../../limits.js';
 import { SampleEncoding, type WaveformChannel, type WaveformFrame } from '../../schema.js';
-import { countIn, finiteIn, inconsistent, integerIn, knownEnum, noUnknownFields, uint64 } from './checks.js';
+import { countIn, finiteIn, inconsistent, integerIn, knownEnum, noUnknownFields, timestamp, uint64 } from './checks.js';
 import { checkParameterUnit } from './vitals.js';
 
 /** Bytes per sample of each encoding. */
@@ -24,7 +24,7 @@ export function validateWaveformFrame(m: WaveformFrame, path = 'WaveformFrame'):
   noUnknownFields(m, path);
   integerIn(m.sampleRateMillihertz, path, 'sampleRateMillihertz', SAMPLE_RATE_MILLIHERTZ.min, SAMPLE_RATE_MILLIHERTZ.max);
   uint64(m.firstSampleIndex, path, 'firstSampleIndex');
-  uint64(m.firstSampleTimeMs, path, 'firstSampleTimeMs', true);
+  timestamp(m.firstSampleTimeMs, path, 'firstSampleTimeMs');
   knownEnum(SampleEncoding, m.encoding, path, 'encoding');
   const width = (SAMPLE_BYTES as Readonly<Record<number, number>>)[m.encoding] ?? 0;
   integerIn(m.sampleCount, path, 'sampleCount', REPEATED_LIMITS.waveformSamples.min, REPEATED_LIMITS.waveformSamples.max);
