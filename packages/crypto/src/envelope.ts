@@ -2,22 +2,8 @@
  * Decoding the clear parts of a sealed envelope: the framing and the authenticated header. Used
  * by SecureSession.open() and by SessionRegistry, which routes on the header's key id.
  */
-import {
-  AEAD_TAG_BYTES,
-  ProtocolError,
-  decodeMessage,
-  type EnvelopeHeader,
-} from '@medsim/protocol';
+import { AEAD_TAG_BYTES, ProtocolError, decodeMessage, type DecodedEnvelope } from '@medsim/protocol';
 import { TruncatedInputError } from './errors.js';
-
-/** An envelope whose framing and header decoded and validated; the ciphertext is not yet opened. */
-export interface DecodedEnvelope {
-  /** The header bytes exactly as received: the associated data. */
-  readonly headerBytes: Uint8Array;
-  readonly header: EnvelopeHeader;
-  /** Ciphertext followed by the 16-byte tag. */
-  readonly ciphertext: Uint8Array;
-}
 
 /**
  * Decodes framing and header. An envelope that ends early (framing past the input, a missing

@@ -1,9 +1,15 @@
 /**
- * The hot path of envelope encoding. A session's device id, key id and version never change, so
- * an EnvelopeFrameWriter validates and encodes them once (with the generated encoder) and then
- * writes each frame, SealedEnvelope framing, header and room for the ciphertext, into a single
- * allocation. The bytes are exactly those of the generated encoders (a property test checks it):
- * proto3 fields in field-number order, zero values omitted.
+ * The hot path of envelope encoding and decoding. A session's device id, key id and version never
+ * change, so an EnvelopeFrameWriter validates and encodes them once (with the generated encoder)
+ * and then:
+ * - frame() writes each frame, SealedEnvelope framing, header and room for the ciphertext, into a
+ *   single allocation. The bytes are exactly those of the generated encoders (a property test
+ *   checks it): proto3 fields in field-number order, zero values omitted.
+ * - parse() recognises the session's own frames in that canonical form with one prefix comparison
+ *   and four varints. Anything else (another session's frame, another field order, a cut or
+ *   altered frame) gives undefined, and the caller decodes it with the generic, validating
+ *   decoder, which then accepts or refuses it. A property test checks that parse() never accepts
+ *   what the generic decoder would refuse, and that both agree on every field.
  */
 import { assertDeviceId } from './device-id.js';
 import { validateHeaderVariableFields } from './internal/validate/envelope.js';
@@ -18,6 +24,22 @@ export interface EnvelopeHeaderVariableFields {
   readonly sequence: number;
   readonly timestampMs: number;
   readonly contentType: ContentType;
+}
+
+/** Every field of an envelope header, as both decoders return it. */
+export interface EnvelopeHeaderFields extends EnvelopeHeaderVariableFields {
+  readonly version: number;
+  readonly deviceId: string;
+  readonly keyId: Uint8Array;
+}
+
+/** An envelope whose framing and header decoded and validated; the ciphertext is not yet opened. */
+export interface DecodedEnvelope {
+  /** The header bytes exactly as received: the associated data. */
+  readonly headerBytes: Uint8Array;
+  readonly header: EnvelopeHeaderFields;
+  /** Ciphertext followed by the 16-byte tag. */
+  readonly ciphertext: Uint8Array;
 }
 
 /** A frame with its header written and its ciphertext still to fill in. */
@@ -47,9 +69,29 @@ function writeVarintField(out: Buffer, offset: number, tag: number, value: numbe
   return writeVarint(out, offset + 1, value);
 }
 
-/** Writes sealed envelopes for one (device id, key id) pair. */
+const VARIABLE_FIELD_TAGS = [TAG_STREAM_ID, TAG_SEQUENCE, TAG_TIMESTAMP, TAG_CONTENT_TYPE] as const;
+
+/**
+ * Reads a minimally encoded varint of at most 8 bytes (below 2^56) ending before `end`; returns
+ * [value, next offset], or undefined for anything else (the generic decoder then judges it).
+ */
+function readCanonicalVarint(bytes: Uint8Array, offset: number, end: number): [number, number] | undefined {
+  let value = 0;
+  let scale = 1;
+  for (let at = offset; at < end && at < offset + 8; at++) {
+    const byte = bytes[at]!;
+    value += (byte & 0x7f) * scale;
+    if ((byte & 0x80) === 0) return byte === 0 && at > offset ? undefined : [value, at + 1];
+    scale *= 0x80;
+  }
+  return undefined;
+}
+
+/** Writes, and recognises, the sealed envelopes of one (device id, key id) pair. */
 export class EnvelopeFrameWriter {
   readonly #prefix: Buffer;
+  readonly #deviceId: string;
+  readonly #keyId: Buffer;
 
   /** Validates the constant fields once; throws the protocol's typed errors. */
   constructor(deviceId: string, keyId: Uint8Array) {
@@ -58,6 +100,54 @@ export class EnvelopeFrameWriter {
       throw new OutOfRangeError(`EnvelopeHeader.keyId must be ${KEY_ID_BYTES} bytes`, { details: { field: 'EnvelopeHeader.keyId' } });
     }
     this.#prefix = Buffer.from(v1.EnvelopeHeader.encode({ version: PROTOCOL_VERSION, deviceId, keyId }).finish());
+    this.#deviceId = deviceId;
+    this.#keyId = Buffer.from(keyId);
+  }
+
+  /**
+   * The envelope if `bytes` is a canonical frame of this device id and key id, with its
+   * variable fields validated (throwing the protocol's typed errors, as the generic decoder
+   * would); undefined for anything else, which the caller then decodes the generic way.
+   */
+  parse(bytes: Uint8Array): DecodedEnvelope | undefined {
+    if (bytes.length > MESSAGE_MAX_BYTES.SealedEnvelope || bytes[0] !== TAG_SEALED_HEADER) return undefined;
+    const headerLength = readCanonicalVarint(bytes, 1, bytes.length);
+    if (headerLength === undefined || headerLength[0] > MESSAGE_MAX_BYTES.EnvelopeHeader) return undefined;
+    const [length, headerStart] = headerLength;
+    const headerEnd = headerStart + length;
+    const prefix = this.#prefix;
+    if (headerEnd > bytes.length || length < prefix.length || prefix.compare(bytes, headerStart, headerStart + prefix.length) !== 0) {
+      return undefined;
+    }
+    const values = [0, 0, 0, 0];
+    let at = headerStart + prefix.length;
+    for (let field = 0; field < VARIABLE_FIELD_TAGS.length && at < headerEnd; field++) {
+      if (bytes[at] !== VARIABLE_FIELD_TAGS[field]) continue;
+      const read = readCanonicalVarint(bytes, at + 1, headerEnd);
+      // Zero is never written: an explicit zero is not the canonical form.
+      if (read === undefined || read[0] === 0) return undefined;
+      values[field] = read[0];
+      at = read[1];
+    }
+    // A uint32 or int32 above its range is not what a writer produces (protobufjs would truncate it).
+    if (at !== headerEnd || bytes[headerEnd] !== TAG_SEALED_CIPHERTEXT || values[0]! > 0xffff_ffff || values[3]! > 0x7fff_ffff) {
+      return undefined;
+    }
+    const ciphertextLength = readCanonicalVarint(bytes, headerEnd + 1, bytes.length);
+    if (ciphertextLength === undefined || ciphertextLength[0] < AEAD_TAG_BYTES || ciphertextLength[1] + ciphertextLength[0] !== bytes.length) {
+      return undefined;
+    }
+    const header: EnvelopeHeaderFields = {
+      version: PROTOCOL_VERSION,
+      deviceId: this.#deviceId,
+      keyId: this.#keyId,
+      streamId: values[0]!,
+      sequence: values[1]!,
+      timestampMs: values[2]!,
+      contentType: values[3]!,
+    };
+    validateHeaderVariableFields(header);
+    return { headerBytes: bytes.subarray(headerStart, headerEnd), header, ciphertext: bytes.subarray(ciphertextLength[1]) };
   }
 
   /**

@@ -1,30 +1,42 @@
 /**
- * Throughput measurement that stays honest on a noisy 2-core machine: each path runs in short
- * slices, the paths are interleaved round by round (so a noisy moment hits all of them), and the
- * median slice is reported. Nothing here asserts a speed; the numbers are printed.
+ * Throughput measurement that stays honest on a noisy 2-core machine. The paths being compared
+ * take turns in batches of about a millisecond, each accumulating only its own time, so a slow
+ * moment of the machine falls on all of them alike; rounds of this are repeated and the medians
+ * reported. Nothing here asserts a speed; the numbers are printed.
  */
 
 /** A unit of work: sync or async, one message per call. */
 export type Operation = () => unknown;
 
-/** Runs `operation` for about `durationMs` and returns calls per second. */
-export async function opsPerSecond(operation: Operation, durationMs: number): Promise<number> {
-  // Batches amortize the clock reads; async operations are awaited one by one.
-  let calls = 0;
-  let batch = 1;
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(Math.round(durationMs * 1e6));
-  let now = start;
-  while (now < deadline) {
-    for (let i = 0; i < batch; i++) {
-      const result = operation();
-      if (result instanceof Promise) await result;
+/** About how long one turn of one operation lasts, in nanoseconds. */
+const TURN_NS = 1_000_000n;
+
+/**
+ * Runs the operations in turns for about `durationMs` in total and returns calls per second of
+ * each, in the order given.
+ */
+export async function interleavedRates(operations: readonly Operation[], durationMs: number): Promise<number[]> {
+  const spent = operations.map(() => 0n);
+  const calls = operations.map(() => 0);
+  const batch = operations.map(() => 1);
+  const deadline = process.hrtime.bigint() + BigInt(Math.round(durationMs * 1e6));
+  while (process.hrtime.bigint() < deadline) {
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
+      const size = batch[i]!;
+      const start = process.hrtime.bigint();
+      for (let k = 0; k < size; k++) {
+        const result = operation();
+        if (result instanceof Promise) await result;
+      }
+      const elapsed = process.hrtime.bigint() - start;
+      spent[i]! += elapsed;
+      calls[i]! += size;
+      // Grow the batch until a turn lasts about TURN_NS: the clock reads stay negligible.
+      if (elapsed < TURN_NS / 2n && size < 65_536) batch[i] = size * 2;
     }
-    calls += batch;
-    now = process.hrtime.bigint();
-    if (batch < 256) batch *= 2;
   }
-  return calls / (Number(now - start) / 1e9);
+  return operations.map((_, i) => calls[i]! / (Number(spent[i]!) / 1e9));
 }
 
 /** The median of a non-empty list. */

@@ -4,9 +4,35 @@
  * issue sets as goals. Library form, so harnesses get the same numbers as JSON.
  */
 import { cpus } from 'node:os';
-import { median, opsPerSecond, type Operation } from './measure.js';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { median } from './measure.js';
 import { opensslAesGcmBytesPerSecond, opensslVersion } from './openssl-reference.js';
-import { createParties, handshakeOperation, operationFor, type PathName } from './paths.js';
+import type { PathWorkerData } from './path-worker.js';
+import type { PathName } from './paths.js';
+
+/** A path running in its own worker thread (its own V8 isolate). */
+class PathWorker {
+  private constructor(private readonly worker: Worker) {}
+
+  static async start(data: PathWorkerData): Promise<PathWorker> {
+    const worker = new Worker(new URL('./path-worker.js', import.meta.url), { workerData: data });
+    const [message] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e as Error))])) as [unknown];
+    if (message !== 'ready') throw new Error(`benchmark worker for ${data.path} did not start`);
+    return new PathWorker(worker);
+  }
+
+  /** Runs the path for about `turnMs` and returns its calls per second. */
+  async turn(turnMs: number): Promise<number> {
+    this.worker.postMessage(turnMs);
+    const [rate] = (await once(this.worker, 'message')) as [number];
+    return rate;
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
 
 /** Benchmark settings. */
 export interface BenchmarkOptions {
@@ -14,7 +40,7 @@ export interface BenchmarkOptions {
   readonly sizes?: readonly number[];
   /** Rounds; each path runs once per round and size, interleaved. */
   readonly rounds?: number;
-  /** Duration of one measurement slice, ms. */
+  /** Duration of one measurement slice (all paths of one size, one turn each), ms. */
   readonly sliceMs?: number;
   /** Also run `openssl speed` for each size. */
   readonly openssl?: boolean;
@@ -61,11 +87,14 @@ export const PATHS: readonly PathName[] = ['raw', 'tuned', 'waveform', 'jwe'];
 
 /** Number of measurement slices a run makes (for progress bars). */
 export function sliceCount(options: BenchmarkOptions = {}): number {
-  return (options.rounds ?? DEFAULT_ROUNDS) * ((options.sizes ?? DEFAULT_SIZES).length * PATHS.length + 1);
+  return (options.rounds ?? DEFAULT_ROUNDS) * ((options.sizes ?? DEFAULT_SIZES).length + 1);
 }
 
-/** Seven rounds of 200 ms slices: enough pairs for a stable median on a noisy 2-core machine. */
-export const DEFAULT_ROUNDS = 7;
+/**
+ * 25 rounds of 200 ms slices per size (a 50 ms turn per path): the two sides of each per-round
+ * ratio run within 150 ms of each other, and 25 of them give a stable median on a noisy machine.
+ */
+export const DEFAULT_ROUNDS = 25;
 export const DEFAULT_SLICE_MS = 200;
 
 /** 64 B, 256 B, 1 KiB and 16 KiB readings. */
@@ -76,22 +105,27 @@ export async function runCryptoBenchmark(options: BenchmarkOptions = {}): Promis
   const sizes = options.sizes ?? DEFAULT_SIZES;
   const rounds = options.rounds ?? DEFAULT_ROUNDS;
   const sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
-  const parties = await createParties();
-  const operations = new Map<string, Operation>(sizes.flatMap((size) => PATHS.map((path) => [`${path}/${size}`, operationFor(path, parties, size)] as const)));
+  const turnMs = sliceMs / PATHS.length;
+  // One worker per path and size; only one runs at a time, the others wait for their turn.
+  const workers = new Map<string, PathWorker>();
+  const handshakeWorker = await PathWorker.start({ path: 'handshake', bytes: 0 });
   const samples = new Map<string, number[]>();
   const handshakes: number[] = [];
-  for (const op of operations.values()) await opsPerSecond(op, Math.min(50, sliceMs)); // warm up
-  for (let round = 0; round < rounds; round++) {
-    for (const size of sizes) {
-      for (const path of PATHS) {
-        const key = `${path}/${size}`;
-        const rate = await opsPerSecond(operations.get(key)!, sliceMs);
-        samples.set(key, [...(samples.get(key) ?? []), rate]);
+  try {
+    for (const bytes of sizes) for (const path of PATHS) workers.set(`${path}/${bytes}`, await PathWorker.start({ path, bytes }));
+    for (let round = 0; round < rounds; round++) {
+      for (const size of sizes) {
+        for (const path of PATHS) {
+          const key = `${path}/${size}`;
+          samples.set(key, [...(samples.get(key) ?? []), await workers.get(key)!.turn(turnMs)]);
+        }
         options.onSlice?.();
       }
+      handshakes.push(await handshakeWorker.turn(turnMs));
+      options.onSlice?.();
     }
-    handshakes.push(await opsPerSecond(handshakeOperation(parties), sliceMs));
-    options.onSlice?.();
+  } finally {
+    await Promise.all([...workers.values(), handshakeWorker].map((w) => w.stop()));
   }
   const results = sizes.flatMap((bytes) =>
     PATHS.map((path) => {

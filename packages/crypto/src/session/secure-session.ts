@@ -9,10 +9,11 @@ import {
   EnvelopeFrameWriter,
   MAX_STREAMS_PER_SESSION,
   PAYLOAD_MAX_BYTES,
-  type EnvelopeHeader,
+  type DecodedEnvelope,
+  type EnvelopeHeaderFields,
 } from '@medsim/protocol';
 import { timingSafeEqual } from 'node:crypto';
-import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
+import { decodeEnvelope } from '../envelope.js';
 import {
   CapacityError,
   ContextMismatchError,
@@ -38,7 +39,7 @@ export interface SealOptions {
 
 /** An opened envelope. */
 export interface OpenedEnvelope {
-  readonly header: EnvelopeHeader;
+  readonly header: EnvelopeHeaderFields;
   readonly plaintext: Uint8Array;
 }
 
@@ -149,9 +150,12 @@ export class SecureSession {
     return 0;
   }
 
-  /** Decodes, checks and opens an envelope of the other direction (see openDecoded). */
+  /**
+   * Decodes, checks and opens an envelope of the other direction (see openDecoded). This
+   * session's own canonical frames take the fast parse; anything else the generic decoder.
+   */
   open(envelope: Uint8Array): OpenedEnvelope {
-    return this.openDecoded(decodeEnvelope(envelope));
+    return this.openDecoded(this.#frames.parse(envelope) ?? decodeEnvelope(envelope));
   }
 
   /**

@@ -9,6 +9,8 @@ import { AuthenticationFailedError } from '../../errors.js';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
+// 16-byte tags only: the decipher refuses shorter (truncated) tags even if a caller passed one.
+const GCM_OPTIONS = { authTagLength: TAG_BYTES } as const;
 
 /** A direction's key and nonce base. */
 export class TrafficKey {
@@ -46,7 +48,7 @@ export class TrafficKey {
    * `offset`: each chunk is encrypted where it lies, never concatenated first.
    */
   sealInto(nonce: Buffer, aad: Uint8Array, chunks: readonly Uint8Array[], out: Buffer, offset: number): void {
-    const cipher = createCipheriv('aes-256-gcm', this.#key, nonce, { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv('aes-256-gcm', this.#key, nonce, GCM_OPTIONS);
     cipher.setAAD(aad);
     let at = offset;
     for (const chunk of chunks) at += cipher.update(chunk).copy(out, at);
@@ -57,7 +59,7 @@ export class TrafficKey {
   /** AES-256-GCM open of ciphertext||tag; throws AuthenticationFailedError. */
   open(nonce: Buffer, aad: Uint8Array, sealed: Uint8Array): Buffer {
     if (sealed.length < TAG_BYTES) throw new AuthenticationFailedError('ciphertext is shorter than its tag');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce, GCM_OPTIONS);
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     const plaintext = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
