@@ -1,5 +1,5 @@
 /** Shared fixtures of the crypto tests: a controlled clock and an established session pair. */
-import { ContentType } from '@medsim/protocol';
+import { ContentType, MedsimError } from '@medsim/protocol';
 import {
   DEFAULT_REKEY_POLICY,
   Identity,
@@ -46,3 +46,25 @@ export function establish(deviceId = 'pulse-ox-0001', policy: RekeyPolicy = DEFA
 
 /** The content type used for opaque test payloads. */
 export const READING = ContentType.CONTENT_TYPE_VITAL_SIGN_READING;
+
+/** The code of the typed error `fn` throws (or rejects with); fails the test for anything else. */
+export async function refusalCode(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof MedsimError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+/** refusalCode() for synchronous calls. */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof MedsimError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MedsimError } from '@medsim/protocol';
 import { Identity, KeyCache } from '@medsim/crypto';
 import { calculateJwkThumbprint } from 'jose';
-import { identities } from './fixtures.js';
-
-async function codeOf(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-  } catch (error) {
-    if (error instanceof MedsimError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+import { identities, refusalCode as codeOf } from './fixtures.js';
 
 describe('identities and the key cache', () => {
   it('[CTL-11] kids are RFC 7638 thumbprints and identities round-trip through private JWKs', { tags: ['CTL-11'] }, async () => {

@@ -4,20 +4,10 @@ import { MedsimError } from '@medsim/protocol';
 import { signDetached, signJws, verifyDetached, verifyJws } from '@medsim/crypto';
 import { CompactSign } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
-import { identities } from './fixtures.js';
+import { identities, refusalCode as codeOf } from './fixtures.js';
 
 const { gateway, other } = identities;
 const LABEL = 'medsim/v1 therapy-command';
-
-async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (error) {
-    if (error instanceof MedsimError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('detached Ed25519 signatures (commands, image headers)', () => {
   it('[CTL-08][CTL-15] verify for the signer, label and bytes they were made for, and nothing else', { tags: ['CTL-08', 'CTL-15'] }, async () => {

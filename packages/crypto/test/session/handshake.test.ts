@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ContentType, MedsimError, STREAM_IDS, decodeMessage, encodeMessage } from '@medsim/protocol';
+import { ContentType, STREAM_IDS, decodeMessage, encodeMessage } from '@medsim/protocol';
 import { DEFAULT_REKEY_POLICY, acceptSession, initiateSession, type AcceptSessionOptions } from '@medsim/crypto';
-import { READING, TestClock, establish, identities } from '../fixtures.js';
+import { READING, TestClock, establish, identities, codeOf } from '../fixtures.js';
 
 const { gateway, device, other } = identities;
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MedsimError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 const enrolled: AcceptSessionOptions['resolveDevice'] = (id, kid) =>
   id === 'pump-0001' && kid === device.public.agreement.kid ? device.public : undefined;

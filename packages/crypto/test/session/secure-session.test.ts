@@ -2,20 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ContentType, MedsimError, STREAM_IDS, decodeMessage, v1 } from '@medsim/protocol';
 import type { SecureSession } from '@medsim/crypto';
-import { READING, establish } from '../fixtures.js';
+import { READING, establish, codeOf } from '../fixtures.js';
 
 const seed = 20261128;
-
-/** The code of the typed error `fn` throws; fails the test for anything else. */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MedsimError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 const seal = (session: SecureSession, bytes: Uint8Array, streamId: number = STREAM_IDS.numerics): Uint8Array =>
   session.seal(READING, bytes, { streamId });

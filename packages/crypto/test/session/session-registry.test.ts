@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MedsimError } from '@medsim/protocol';
 import { SessionRegistry } from '@medsim/crypto';
-import { READING, TestClock, establish } from '../fixtures.js';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MedsimError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+import { READING, TestClock, establish, codeOf } from '../fixtures.js';
 
 describe('SessionRegistry: routing by key id, rotation overlap', () => {
   it('[CTL-11][C7] routes each envelope to its device session; unknown key ids are refused', { tags: ['CTL-11', 'C7'] }, () => {
