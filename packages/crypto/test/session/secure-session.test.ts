@@ -153,3 +153,34 @@ describe('chunked sealing (waveform frames)', () => {
     );
   });
 });
+
+describe('key mix-ups', () => {
+  it('[CTL-07][CTL-11][C6][C7] an envelope of one device never opens in another device\'s session, even with a forged key id (property)', { tags: ['CTL-07', 'CTL-11', 'C6', 'C7'] }, () => {
+    const a = establish('pump-0001');
+    const b = establish('pump-0002');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), fc.boolean(), (payload, forgeHeader) => {
+        const envelope = a.device.seal(READING, payload, { streamId: STREAM_IDS.numerics });
+        if (!forgeHeader) {
+          expect(codeOf(() => b.gateway.open(envelope))).toBe('ERR_CRYPTO_WRONG_KEY');
+          return;
+        }
+        // Re-label A's ciphertext with B's device id and key id: the tag binds the original header.
+        const { header, ciphertext } = decodeMessage('SealedEnvelope', envelope);
+        const fields = decodeMessage('EnvelopeHeader', header);
+        const relabelled = v1.EnvelopeHeader.encode({
+          version: fields.version,
+          deviceId: 'pump-0002',
+          keyId: b.gateway.keyId,
+          streamId: fields.streamId,
+          sequence: fields.sequence,
+          timestampMs: fields.timestampMs,
+          contentType: fields.contentType,
+        }).finish();
+        expect(codeOf(() => b.gateway.open(v1.SealedEnvelope.encode({ header: relabelled, ciphertext }).finish()))).toBe('ERR_CRYPTO_AUTH_FAILED');
+      }),
+      { seed, numRuns: 300 },
+    );
+    expect(b.gateway.openedCount).toBe(0);
+  });
+});
