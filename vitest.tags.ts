@@ -16,6 +16,7 @@ export const tags: TagDefinition[] = [
   { name: 'CTL-09', description: 'Input validation (schemas, ranges, size limits)' },
   { name: 'CTL-11', description: 'Key management (per-device keys, rotation, separation)' },
   { name: 'CTL-12', description: 'Signed firmware updates' },
+  { name: 'CTL-14', description: 'Security audit logging (structured, PHI-free, tamper-evident)' },
   { name: 'CTL-15', description: 'Non-repudiation of clinical commands' },
   { name: 'CTL-16', description: 'Availability and resilience (explicit limits)' },
   { name: 'CTL-23', description: 'Safe error handling (typed errors, no internals leaked)' },
