@@ -23,6 +23,7 @@ describe('the medsim command line', () => {
     expect(unknown.stderr).toContain('unknown command');
     const badOption = await run('bench', '--rounds', '0');
     expect(badOption.code).toBe(2);
+    expect((await run('bench', '--rounds', '1.5')).code).toBe(2);
     expect((await run('bench', '--frobnicate')).code).toBe(2);
   });
 

@@ -4,7 +4,7 @@
  * measurably does when all paths share an isolate. The main thread asks for turns of N ms.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { interleavedRates } from './measure.js';
+import { opsPerSecond } from './measure.js';
 import { createParties, handshakeOperation, operationFor, type PathName } from './paths.js';
 
 /** What the main thread starts a worker with. */
@@ -16,8 +16,8 @@ export interface PathWorkerData {
 const { path, bytes } = workerData as PathWorkerData;
 const parties = await createParties();
 const operation = path === 'handshake' ? handshakeOperation(parties) : operationFor(path, parties, bytes);
-await interleavedRates([operation], 100); // warm up the JIT before the first measured turn
+await opsPerSecond(operation, 100); // warm up the JIT before the first measured turn
 parentPort!.on('message', (turnMs: number) => {
-  void interleavedRates([operation], turnMs).then(([rate]) => parentPort!.postMessage(rate));
+  void opsPerSecond(operation, turnMs).then((rate) => parentPort!.postMessage(rate));
 });
 parentPort!.postMessage('ready');

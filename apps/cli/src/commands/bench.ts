@@ -40,8 +40,8 @@ export async function bench(argv: readonly string[]): Promise<number> {
   const sizes = values.sizes.split(',').map(Number);
   const rounds = Number(values.rounds);
   const sliceMs = Number(values['slice-ms']);
-  if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 60 * 1024) || !(rounds >= 1) || !(sliceMs >= 20)) {
-    throw new UsageError('sizes must be 1..61440 bytes, rounds >= 1, slice-ms >= 20');
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 60 * 1024) || !Number.isInteger(rounds) || rounds < 1 || !(sliceMs >= 20)) {
+    throw new UsageError('sizes must be 1..61440 bytes, rounds a whole number >= 1, slice-ms >= 20');
   }
   const options = { sizes, rounds, sliceMs, openssl: !values['no-openssl'] };
   const bar = progress('measuring', sliceCount(options));

@@ -22,7 +22,7 @@ import {
   SessionExpiredError,
   WrongKeyError,
 } from '../errors.js';
-import { DEFAULT_REPLAY_WINDOW, ReplayWindow, type ReplayWindowSnapshot } from '../replay-window.js';
+import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from '../replay-window.js';
 import type { TrafficKey } from '../internal/envelope/traffic-key.js';
 import type { RekeyPolicy } from './rekey-policy.js';
 
@@ -191,16 +191,5 @@ export class SecureSession {
     }
     // Registered only after the first envelope of the stream authenticated (see openDecoded).
     return new ReplayWindow(this.#windowSize);
-  }
-
-  /** Replay windows per stream, to persist across restarts (C2). */
-  replayState(): ReadonlyMap<number, ReplayWindowSnapshot> {
-    return new Map([...this.#windows].map(([stream, window]) => [stream, window.snapshot()]));
-  }
-
-  /** Restores replay windows saved by replayState() (before any envelope is opened). */
-  restoreReplayState(state: ReadonlyMap<number, ReplayWindowSnapshot>): void {
-    if (state.size > MAX_STREAMS_PER_SESSION) throw new CapacityError('too many streams in replay state');
-    for (const [stream, snapshot] of state) this.#windows.set(stream, ReplayWindow.restore(snapshot));
   }
 }

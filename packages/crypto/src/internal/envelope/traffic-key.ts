@@ -36,13 +36,6 @@ export class TrafficKey {
     return n;
   }
 
-  /** AES-256-GCM seal: ciphertext followed by the 16-byte tag. */
-  seal(nonce: Buffer, aad: Uint8Array, plaintext: Uint8Array): Buffer {
-    const out = Buffer.allocUnsafe(plaintext.length + TAG_BYTES);
-    this.sealInto(nonce, aad, [plaintext], out, 0);
-    return out;
-  }
-
   /**
    * AES-256-GCM seal of the concatenation of `chunks`, writing ciphertext then tag into `out` at
    * `offset`: each chunk is encrypted where it lies, never concatenated first.
