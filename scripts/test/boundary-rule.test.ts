@@ -26,4 +26,10 @@ describe('the package boundary lint rule (docs/adr/0002-package-graph.md)', () =
     expect(await restrictedImports('packages/crypto/src/probe.ts', "export { v1 } from '@medsim/protocol/src/schema.js';\n")).toHaveLength(1);
     expect(await restrictedImports('apps/cli/src/probe.ts', "export * from '../../../packages/crypto/src/internal/private-keys.js';\n")).toHaveLength(1);
   });
+
+  it('[CTL-23] lets only test files of the gateway use the testkit', { tags: ['CTL-23'] }, async () => {
+    expect(await restrictedImports('packages/gateway/test/probe.test.ts', "export { DeviceClient } from '@medsim/testkit';\n")).toHaveLength(0);
+    expect(await restrictedImports('packages/gateway/src/probe.ts', "export { DeviceClient } from '@medsim/testkit';\n")).toHaveLength(1);
+    expect(await restrictedImports('packages/testkit/src/probe.ts', "export { createGateway } from '@medsim/gateway';\n")).toHaveLength(1);
+  });
 });

@@ -181,6 +181,52 @@ export interface AcceptedSession {
   readonly session: SecureSession;
   /** The SessionAccept envelope to publish on devices/{id}/session/accept. */
   readonly reply: Uint8Array;
+  /**
+   * The secrets that rebuild this session's receive side after a gateway restart
+   * (resumeGatewaySession). Key material: store it only encrypted, never log it.
+   */
+  readonly resumption: SessionResumption;
+}
+
+/** What rebuilds a gateway session's receive side: key material, keep it encrypted at rest. */
+export interface SessionResumption {
+  readonly deviceId: string;
+  /** 32 bytes exported from the HPKE context. */
+  readonly trafficSeed: Uint8Array;
+  /** The 16-byte gateway nonce of the SessionAccept. */
+  readonly gatewayNonce: Uint8Array;
+  readonly createdAtMs: number;
+}
+
+/** Options of resumeGatewaySession. */
+export interface ResumeSessionOptions {
+  readonly now?: () => number;
+  readonly policy?: RekeyPolicy;
+}
+
+/**
+ * Rebuilds the gateway side of a session from its stored resumption secrets, receive-only: a
+ * device's envelopes sealed before a gateway restart (and redelivered after it) still open,
+ * while anything the gateway sends needs a new session (its send counters are gone, and a nonce
+ * must never repeat). Replay windows restart empty: the caller's idempotent store deduplicates.
+ */
+export function resumeGatewaySession(resumption: SessionResumption, options: ResumeSessionOptions = {}): SecureSession {
+  assertDeviceId(resumption.deviceId);
+  if (resumption.trafficSeed.length !== 32 || resumption.gatewayNonce.length !== RANDOM_ID_BYTES) {
+    throw new HandshakeFailedError('stored session secrets have the wrong length');
+  }
+  const traffic = trafficSecrets(resumption.trafficSeed, resumption.gatewayNonce);
+  return new SecureSession({
+    role: 'gateway',
+    deviceId: resumption.deviceId,
+    keyId: traffic.keyId,
+    send: traffic.gatewayToDevice,
+    receive: traffic.deviceToGateway,
+    policy: options.policy ?? DEFAULT_REKEY_POLICY,
+    createdAtMs: resumption.createdAtMs,
+    now: options.now ?? Date.now,
+    receiveOnly: true,
+  });
 }
 
 /**
@@ -247,5 +293,9 @@ export function acceptSession(initBytes: Uint8Array, options: AcceptSessionOptio
     createdAtMs: at,
     now,
   });
-  return { session, reply };
+  return {
+    session,
+    reply,
+    resumption: { deviceId: info.deviceId, trafficSeed: secrets.trafficSeed, gatewayNonce, createdAtMs: at },
+  };
 }

@@ -56,6 +56,11 @@ export interface SecureSessionInit {
   /** Gateway clock minus device clock at the handshake, ms (device side; 0 on the gateway). */
   readonly clockOffsetMs?: number;
   readonly replayWindow?: number;
+  /**
+   * A session rebuilt from stored secrets after a restart (resumeGatewaySession): it opens
+   * envelopes but never seals, because its send counters are lost and a nonce must never repeat.
+   */
+  readonly receiveOnly?: boolean;
 }
 
 /** A live, symmetric session between one device and the gateway. */
@@ -75,6 +80,7 @@ export class SecureSession {
   readonly #windowSize: number;
   readonly #nextSequence = new Map<number, number>();
   readonly #windows = new Map<number, ReplayWindow>();
+  readonly #receiveOnly: boolean;
   #sealed = 0;
   #opened = 0;
 
@@ -90,6 +96,12 @@ export class SecureSession {
     this.#receive = init.receive;
     this.#now = init.now;
     this.#windowSize = init.replayWindow ?? DEFAULT_REPLAY_WINDOW;
+    this.#receiveOnly = init.receiveOnly ?? false;
+  }
+
+  /** True for a session resumed after a restart: it opens envelopes but refuses to seal. */
+  get receiveOnly(): boolean {
+    return this.#receiveOnly;
   }
 
   /** Envelopes sealed so far (this direction). */
@@ -121,6 +133,11 @@ export class SecureSession {
     let length = 0;
     for (const chunk of chunks) length += chunk.length;
     const now = this.#now();
+    if (this.#receiveOnly) {
+      throw new RekeyRequiredError('a resumed session only opens envelopes; open a new session to send', {
+        details: { receiveOnly: true },
+      });
+    }
     if (this.#sealed >= this.policy.maxMessages || now - this.createdAtMs >= this.policy.maxAgeMs) {
       throw new RekeyRequiredError('session reached its message or age limit', {
         details: { sealed: this.#sealed, maxMessages: this.policy.maxMessages },

@@ -1,0 +1,119 @@
+/**
+ * First start and every start: opens the data directory and creates what is missing, each
+ * secret once and 0600 (CTL-10, CTL-11): the data key, the local CA and the server
+ * certificate, the gateway's device-plane identity (X25519 + Ed25519 JWKs) and the token
+ * signing key; then the database, the audit trail and the shared services.
+ */
+import { Identity, type PrivateJwks } from '@medsim/crypto';
+import { AuditStream } from '@medsim/logging';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.js';
+import type { GatewayConfig } from './config/config.js';
+import type { GatewayContext, TokenKey } from './context.js';
+import { DATA_FILES, DataDir } from './data-dir.js';
+import { DeviceRegistry } from './devices/device-registry.js';
+import { LocalCa } from './pki/local-ca.js';
+import { DataKey } from './store/at-rest.js';
+import { openDatabase, type OpenDatabaseOptions } from './store/database.js';
+import { ReadingFeed, ReadingStore } from './store/readings.js';
+
+/** A started gateway's state before its listeners exist. */
+export interface GatewayState {
+  readonly context: GatewayContext;
+  readonly dataDir: DataDir;
+  readonly ca: LocalCa;
+  readonly identity: Identity;
+}
+
+async function loadOrCreateCa(dir: DataDir): Promise<LocalCa> {
+  if (!dir.has(DATA_FILES.caKey)) {
+    const { ca, keyPem } = await LocalCa.create();
+    dir.writeSecret(DATA_FILES.caKey, keyPem);
+    dir.writePublic(DATA_FILES.caCert, ca.certPem);
+    return ca;
+  }
+  return LocalCa.load(dir.readPublic(DATA_FILES.caCert), dir.readSecret(DATA_FILES.caKey).toString('utf8'));
+}
+
+async function loadOrCreateServerCert(dir: DataDir, ca: LocalCa): Promise<{ certPem: string; keyPem: string }> {
+  if (!dir.has(DATA_FILES.serverKey)) {
+    const issued = await ca.issueServer({ dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
+    dir.writeSecret(DATA_FILES.serverKey, issued.keyPem);
+    dir.writePublic(DATA_FILES.serverCert, issued.certPem);
+    return issued;
+  }
+  return { certPem: dir.readPublic(DATA_FILES.serverCert), keyPem: dir.readSecret(DATA_FILES.serverKey).toString('utf8') };
+}
+
+async function loadOrCreateIdentity(dir: DataDir): Promise<Identity> {
+  if (!dir.has(DATA_FILES.gatewayIdentity)) {
+    const identity = await Identity.generate();
+    dir.writeSecret(DATA_FILES.gatewayIdentity, JSON.stringify(identity.exportPrivateJwks()));
+    return identity;
+  }
+  return Identity.fromPrivateJwks(JSON.parse(dir.readSecret(DATA_FILES.gatewayIdentity).toString('utf8')) as PrivateJwks);
+}
+
+async function loadOrCreateTokenKey(dir: DataDir): Promise<TokenKey> {
+  if (!dir.has(DATA_FILES.tokenKey)) {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    dir.writeSecret(DATA_FILES.tokenKey, JSON.stringify(privateKey.export({ format: 'jwk' })));
+  }
+  const jwk = JSON.parse(dir.readSecret(DATA_FILES.tokenKey).toString('utf8')) as JWK;
+  const privateKey = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  const publicKey = createPublicKey(privateKey);
+  return { kid: await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: String(jwk.x) }), privateKey, publicKey };
+}
+
+function loadOrCreateDataKey(dir: DataDir): DataKey {
+  if (!dir.has(DATA_FILES.dataKey)) dir.writeSecret(DATA_FILES.dataKey, DataKey.generate());
+  return new DataKey(dir.readSecret(DATA_FILES.dataKey));
+}
+
+/** Options of openGatewayState. */
+export interface OpenStateOptions {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly database?: OpenDatabaseOptions;
+}
+
+/** Opens (creating on first start) everything in the data directory. */
+export async function openGatewayState(options: OpenStateOptions): Promise<GatewayState> {
+  const { config, logger, now } = options;
+  const dataDir = DataDir.open(config.dataDir);
+  const dataKey = loadOrCreateDataKey(dataDir);
+  const ca = await loadOrCreateCa(dataDir);
+  const server = await loadOrCreateServerCert(dataDir, ca);
+  const identity = await loadOrCreateIdentity(dataDir);
+  const tokenKey = await loadOrCreateTokenKey(dataDir);
+  const db = openDatabase(dataDir.file(DATA_FILES.database), options.database);
+  const audit = new AuditStream(logger, now);
+  audit.addSink(new AuditLog(db));
+  const devices = new DeviceRegistry({
+    db,
+    ca,
+    audit,
+    gatewayIdentity: identity.publicJwks(),
+    now,
+    tokenTtlMs: config['enrolment.tokenTtlS'] * 1000,
+    certificateDays: config['enrolment.certificateDays'],
+  });
+  await devices.load();
+  const context: GatewayContext = {
+    config,
+    db,
+    dataKey,
+    audit,
+    logger,
+    now,
+    tokenKey,
+    tls: { caPem: ca.certPem, certPem: server.certPem, keyPem: server.keyPem },
+    devices,
+    readings: new ReadingStore(db, dataKey),
+    feed: new ReadingFeed(),
+  };
+  return { context, dataDir, ca, identity };
+}

@@ -1,0 +1,320 @@
+/**
+ * The device plane: aedes (MQTT 3.1.1) behind a TLS server that requires a client certificate
+ * from the local CA (CTL-05, CTL-06). There is no plaintext listener.
+ *
+ * On every connection, in order: the per-address and total connection caps; the TLS handshake
+ * (TLS 1.3, or 1.2 with AEAD suites only) within the connect timeout; the packet guard
+ * (CONNECT first, packet size cap); preConnect (MQTT 3.1.1 only, no Will, keepalive set);
+ * authenticate (clientId == certificate identity, certificate enrolled and not revoked, one
+ * live connection per identity: a second one is refused and raises a possible-clone alert,
+ * CTL-03); then every PUBLISH and SUBSCRIBE is authorised against the device's own topics
+ * (ISVS 4.2.2), and envelopes are committed before their PUBACK (ingest.ts).
+ */
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { AuditStream } from '@medsim/logging';
+import { CHANNELS, deviceTopic, parseDeviceTopic, type Channel } from '@medsim/protocol';
+import { MedsimError } from '@medsim/protocol';
+import { type X509Certificate } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/config.js';
+import type { TlsMaterial } from '../context.js';
+import type { DeviceRegistry } from '../devices/device-registry.js';
+import { GatewayError } from '../errors.js';
+import { deviceUri } from '../pki/local-ca.js';
+import type { DeviceSessions } from './device-sessions.js';
+import type { Ingest } from './ingest.js';
+import { guardSocket } from './packet-guard.js';
+
+/** TLS 1.2 suites allowed: ECDHE with AEAD only (TLS 1.3 suites are all AEAD). */
+export const TLS12_AEAD_CIPHERS = [
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+].join(':');
+
+/** What authenticate learned from the client certificate. */
+interface PeerIdentity {
+  readonly deviceId: string | undefined;
+  readonly serial: string;
+  readonly source: string;
+}
+
+/** Options of DevicePlane. */
+export interface DevicePlaneOptions {
+  readonly config: GatewayConfig;
+  readonly tls: TlsMaterial;
+  readonly devices: DeviceRegistry;
+  readonly sessions: DeviceSessions;
+  readonly ingest: Ingest;
+  readonly audit: AuditStream;
+  readonly logger: Logger;
+}
+
+const refusal = (returnCode: number, message: string): AuthenticateError =>
+  Object.assign(new Error(message), { returnCode: returnCode });
+
+/** The device id a certificate names: its URI SAN, which must agree with its CN. */
+function deviceIdOf(cert: X509Certificate): string | undefined {
+  const cn = /(?:^|\n)CN=([^\n]+)/u.exec(cert.subject)?.[1];
+  if (cn === undefined) return undefined;
+  const san = cert.subjectAltName ?? '';
+  return san.split(', ').includes(`URI:${deviceUri(cn)}`) ? cn : undefined;
+}
+
+/** The MQTT broker over mTLS. */
+export class DevicePlane {
+  readonly broker: Aedes;
+  readonly server: Server;
+  readonly #o: DevicePlaneOptions;
+  readonly #peers = new WeakMap<object, PeerIdentity>();
+  /** The one live client of each device identity. */
+  readonly #live = new Map<string, Client>();
+  readonly #perAddress = new Map<string, number>();
+  readonly #inflight = new WeakMap<Client, number>();
+  readonly #sockets = new Set<Socket>();
+
+  constructor(options: DevicePlaneOptions) {
+    this.#o = options;
+    const { config } = options;
+    this.broker = new Aedes({
+      id: 'medsim-gateway',
+      concurrency: 1000,
+      connectTimeout: config['mqtt.connectTimeoutMs'],
+      keepaliveLimit: config['mqtt.keepaliveLimitS'],
+      maxClientsIdLength: 64,
+      maxTopicLevels: 8,
+      queueLimit: 42,
+      drainTimeout: 30_000,
+      heartbeatInterval: 60_000,
+      preConnect: (client, packet, cb) => this.#preConnect(client, packet, cb),
+      authenticate: (client, username, password, done) => this.#authenticate(client, done),
+      authorizePublish: (client, packet, cb) => this.#authorizePublish(client, packet, cb),
+      authorizeSubscribe: (client, sub, cb) => this.#authorizeSubscribe(client, sub, cb),
+      authorizeForward: (client, packet) => (packet.topic.startsWith(`devices/${client.id}/`) ? packet : null),
+    });
+    this.server = createServer(
+      {
+        key: options.tls.keyPem,
+        cert: options.tls.certPem,
+        ca: [options.tls.caPem],
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+        ciphers: TLS12_AEAD_CIPHERS,
+        handshakeTimeout: config['mqtt.connectTimeoutMs'],
+      },
+      (socket) => this.#accept(socket),
+    );
+    this.server.maxConnections = config['mqtt.maxConnections'];
+    this.server.on('connection', (socket: Socket) => this.#countAddress(socket));
+    this.server.on('tlsClientError', (error, socket) => {
+      this.#audit('mqtt.tls-refused', 'denied', 'medium', socket.remoteAddress ?? 'unknown', undefined, (error as { code?: string }).code);
+    });
+    this.broker.on('clientError', (client, error) => this.#clientError(client, error));
+    this.broker.on('connectionError', (client, error) => this.#clientError(client, error));
+    options.devices.on('revoked', (deviceId) => {
+      options.sessions.forget(deviceId);
+      this.#live.get(deviceId)?.close();
+    });
+  }
+
+  /** Starts listening; resolves with the bound port. */
+  async listen(port: number, host: string): Promise<number> {
+    await this.broker.listen();
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Number of devices connected now. */
+  get connectedDevices(): number {
+    return this.#live.size;
+  }
+
+  /** Stops accepting, closes every connection and the broker. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => this.broker.close(() => resolve()));
+    // Sockets still in their TLS handshake are not aedes clients yet.
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+  }
+
+  /** Publishes a gateway message to a device channel (QoS 1). */
+  publish(deviceId: string, channel: Channel, payload: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.broker.publish({ cmd: 'publish', topic: deviceTopic(deviceId, channel), payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  }
+
+  #countAddress(socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = (this.#perAddress.get(address) ?? 0) + 1;
+    if (count > this.#o.config['mqtt.maxConnectionsPerAddress']) {
+      this.#audit('mqtt.connection-limit', 'denied', 'medium', address, undefined, 'ERR_MQTT_LIMIT');
+      socket.destroy();
+      return;
+    }
+    this.#perAddress.set(address, count);
+    this.#sockets.add(socket);
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.#perAddress.delete(address);
+      else this.#perAddress.set(address, left);
+    });
+  }
+
+  #accept(socket: TLSSocket): void {
+    const source = socket.remoteAddress ?? 'unknown';
+    const raw = socket.getPeerX509Certificate();
+    const peer: PeerIdentity = { deviceId: raw === undefined ? undefined : deviceIdOf(raw), serial: raw?.serialNumber.toUpperCase() ?? '', source };
+    const stream: Duplex = guardSocket(socket, this.#o.config['mqtt.maxPacketBytes'], (reason) => {
+      this.#audit(
+        reason === 'too-large' ? 'mqtt.packet-too-large' : 'mqtt.malformed',
+        'denied',
+        'medium',
+        source,
+        peer.deviceId,
+        reason === 'too-large' ? 'ERR_MQTT_TOO_LARGE' : 'ERR_PROTOCOL_MALFORMED',
+      );
+    });
+    this.#peers.set(stream, peer);
+    this.broker.handle(stream);
+  }
+
+  #preConnect(client: Client, packet: { protocolVersion?: number; keepalive?: number; will?: unknown }, cb: (error: Error | null, ok: boolean) => void): void {
+    const peer = this.#peers.get(client.conn);
+    // MQTT 3.1.1 only; no Will (a Will is published by the broker on a device's behalf, M8);
+    // keepalive 0 would switch off liveness detection (M13).
+    if (packet.protocolVersion !== 4 || packet.will != null || packet.keepalive === 0) {
+      this.#audit('mqtt.connect-refused', 'denied', 'low', peer?.source ?? 'unknown', peer?.deviceId, 'ERR_MQTT_NOT_AUTHORIZED');
+      cb(null, false);
+      return;
+    }
+    cb(null, true);
+  }
+
+  #authenticate(client: Client, done: (error: AuthenticateError | null, ok: boolean | null) => void): void {
+    const peer = this.#peers.get(client.conn);
+    const source = peer?.source ?? 'unknown';
+    const deny = (returnCode: number, event: string, code: string, severity: 'medium' | 'high' = 'medium'): void => {
+      this.#audit(event, 'denied', severity, source, peer?.deviceId ?? 'unknown', code);
+      done(refusal(returnCode, code), false);
+    };
+    if (peer?.deviceId === undefined) return deny(5, 'device.auth', 'ERR_DEVICE_UNKNOWN');
+    // M7: the client id must be the certificate's identity, so no certificate can take over
+    // another device's session.
+    if (client.id !== peer.deviceId) return deny(2, 'device.auth', 'ERR_DEVICE_IDENTITY_MISMATCH', 'high');
+    const status = this.#o.devices.certificateStatus(peer.deviceId, peer.serial);
+    if (status === 'revoked') return deny(5, 'device.auth', 'ERR_DEVICE_REVOKED', 'high');
+    if (status !== 'ok') return deny(5, 'device.auth', 'ERR_DEVICE_UNKNOWN');
+    const existing = this.#live.get(peer.deviceId);
+    if (existing !== undefined && !existing.closed) {
+      // CTL-03: one live connection per device identity. Refused, not aedes' takeover: the
+      // first connection keeps running and the duplicate is reported as a possible clone.
+      return deny(2, 'device.clone-suspected', 'ERR_DEVICE_DUPLICATE_CONNECTION', 'high');
+    }
+    const deviceId = peer.deviceId;
+    this.#live.set(deviceId, client);
+    client.conn.once('close', () => {
+      if (this.#live.get(deviceId) === client) {
+        this.#live.delete(deviceId);
+        this.#o.devices.setOnline(deviceId, false);
+      }
+    });
+    this.#o.devices.setOnline(deviceId, true);
+    this.#audit('device.connect', 'success', 'info', source, deviceId);
+    done(null, true);
+  }
+
+  #authorizePublish(client: Client | null, packet: PublishPacket, cb: (error?: Error | null) => void): void {
+    if (client === null) return cb(null); // the gateway's own publications
+    const deviceId = client.id;
+    const deny = (event: string, error: MedsimError): void => {
+      this.#audit(event, 'denied', 'medium', this.#peers.get(client.conn)?.source ?? 'unknown', deviceId, error.code);
+      cb(error);
+    };
+    let channel: Channel;
+    try {
+      const parsed = parseDeviceTopic(packet.topic);
+      if (parsed.deviceId !== deviceId || CHANNELS[parsed.channel].publisher !== 'device') throw new GatewayError('ERR_MQTT_NOT_AUTHORIZED', 'not your topic');
+      channel = parsed.channel;
+    } catch (error) {
+      return deny('mqtt.publish-denied', error instanceof MedsimError ? error : new GatewayError('ERR_MQTT_NOT_AUTHORIZED', 'publish refused'));
+    }
+    if (packet.retain || packet.qos > 1) return deny('mqtt.publish-denied', new GatewayError('ERR_MQTT_NOT_AUTHORIZED', 'retain and QoS 2 are not used'));
+    const inflight = (this.#inflight.get(client) ?? 0) + 1;
+    if (inflight > this.#o.config['mqtt.maxInflight']) return deny('mqtt.inflight-limit', new GatewayError('ERR_MQTT_LIMIT', 'too many unacknowledged messages'));
+    this.#inflight.set(client, inflight);
+    const settle = (error?: unknown): void => {
+      this.#inflight.set(client, (this.#inflight.get(client) ?? 1) - 1);
+      if (error === undefined) {
+        // Handshakes and envelopes are for the gateway alone: nothing is forwarded.
+        cb(null);
+        return;
+      }
+      const typed = error instanceof MedsimError ? error : new GatewayError('ERR_INGEST_REFUSED', 'refused');
+      if (typed.code === 'ERR_STORE_FULL') {
+        // F7: no PUBACK and no blame: the device keeps the reading and resends later.
+        this.#audit('store.full', 'failure', 'critical', 'gateway', deviceId, typed.code);
+      } else {
+        this.#audit('envelope.refused', 'denied', 'high', this.#peers.get(client.conn)?.source ?? 'unknown', deviceId, typed.code);
+      }
+      cb(typed);
+    };
+    if (channel === 'session') {
+      try {
+        const reply = this.#o.sessions.accept(packet.payload as Buffer, deviceId);
+        this.publish(deviceId, 'sessionAccept', reply).then(() => settle(), settle);
+      } catch (error) {
+        settle(error);
+      }
+      return;
+    }
+    this.#o.ingest.envelope(deviceId, channel, packet.payload as Buffer).then(() => settle(), settle);
+  }
+
+  #authorizeSubscribe(client: Client, sub: Subscription, cb: (error: Error | null, sub?: Subscription | null) => void): void {
+    const own = (['sessionAccept', 'commands', 'update'] as const).some((channel) => sub.topic === deviceTopic(client.id, channel));
+    if (!own) {
+      this.#audit('mqtt.subscribe-denied', 'denied', 'medium', this.#peers.get(client.conn)?.source ?? 'unknown', client.id, 'ERR_MQTT_NOT_AUTHORIZED');
+      cb(null, null); // SUBACK 0x80 for this filter; the connection stays (M6)
+      return;
+    }
+    cb(null, { ...sub, qos: Math.min(sub.qos, 1) as 0 | 1 });
+  }
+
+  #clientError(client: Client | undefined, error: Error): void {
+    const code = error instanceof MedsimError ? error.code : 'ERR_PROTOCOL_MALFORMED';
+    // Refusals already audited where they happened; here only protocol errors of the parser.
+    if (error instanceof MedsimError) return;
+    const peer = client === undefined ? undefined : this.#peers.get(client.conn);
+    this.#o.logger.debug({ deviceId: peer?.deviceId, err: error.message }, 'mqtt client error');
+    if (/timeout|ECONNRESET|EPIPE|write after end/iu.test(error.message)) return;
+    this.#audit('mqtt.malformed', 'denied', 'low', peer?.source ?? 'unknown', peer?.deviceId, code);
+  }
+
+  #audit(event: string, outcome: 'success' | 'denied' | 'failure', severity: 'info' | 'low' | 'medium' | 'high' | 'critical', source: string, object?: string, code?: string): void {
+    this.#o.audit.record({
+      event,
+      outcome,
+      severity,
+      actor: object ?? 'unknown-device',
+      role: 'device',
+      source,
+      ...(object === undefined ? {} : { object }),
+      ...(code === undefined ? {} : { code }),
+    });
+  }
+}

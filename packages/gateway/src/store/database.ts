@@ -1,0 +1,65 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3), WAL with synchronous=FULL so a
+ * committed reading survives a kill or power cut at any instant (attacks-and-faults F1, §5.2),
+ * schema migrations by PRAGMA user_version, and an integrity check before anything is served:
+ * a damaged or foreign file stops start-up instead of starting empty (F8).
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import { GatewayError } from '../errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+/** The better-sqlite3 database type. */
+export type Database = BetterSqlite3.Database;
+
+/** application_id stamped in the file header: "MDSM". */
+export const APPLICATION_ID = 0x4d44534d;
+
+/** Options of openDatabase. */
+export interface OpenDatabaseOptions {
+  /** Upper bound on the file size in pages (tests use it to simulate a full disk, F7). */
+  readonly maxPageCount?: number;
+}
+
+/**
+ * Opens (creating and migrating) the gateway database. Throws ERR_STORE_CORRUPT for a file that
+ * is not an SQLite database, fails `PRAGMA quick_check`, belongs to another application or was
+ * written by a newer schema.
+ */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
+  const existed = existsSync(path) && statSync(path).size > 0;
+  let db: Database | undefined;
+  try {
+    db = new BetterSqlite3(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new Error(`quick_check: ${String(check)}`);
+    const applicationId = db.pragma('application_id', { simple: true });
+    if (existed && applicationId !== APPLICATION_ID) throw new Error('not a medsim gateway database');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw new Error(`schema version ${version} is newer than this build (${MIGRATIONS.length})`);
+    for (let next = version; next < MIGRATIONS.length; next += 1) {
+      const migration = MIGRATIONS[next]!;
+      db.transaction(() => {
+        db!.exec(migration);
+        db!.pragma(`user_version = ${next + 1}`);
+      })();
+    }
+    if (!existed) db.pragma(`application_id = ${APPLICATION_ID}`);
+    if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
+    return db;
+  } catch (cause) {
+    db?.close();
+    if (cause instanceof GatewayError) throw cause;
+    throw new GatewayError('ERR_STORE_CORRUPT', `the database ${path} cannot be used: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** True for SQLite's "database or disk is full" (F7). */
+export function isStoreFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR';
+}

@@ -1,0 +1,135 @@
+/**
+ * Schema migrations, applied in order inside transactions; PRAGMA user_version counts those
+ * applied. Append only: a released migration is never edited.
+ *
+ * Encrypted columns (suffix `_enc`) hold AES-256-GCM output under the data key with the row's
+ * identity as associated data (store/at-rest.ts), so a value cannot be moved to another row.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    event TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    role TEXT,
+    source TEXT,
+    object TEXT,
+    code TEXT,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL
+  ) STRICT;
+
+  CREATE TABLE patients (
+    id TEXT PRIMARY KEY,
+    display_name_enc BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('patient', 'clinician', 'technician', 'admin', 'auditor')),
+    patient_id TEXT REFERENCES patients(id),
+    password_hash TEXT NOT NULL,
+    totp_secret_enc BLOB,
+    totp_last_counter INTEGER NOT NULL DEFAULT -1,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    lock_count INTEGER NOT NULL DEFAULT 0,
+    locked_until INTEGER NOT NULL DEFAULT 0,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    credentials_changed_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE care_team (
+    clinician_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    patient_id TEXT NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    assigned_by TEXT NOT NULL,
+    assigned_at INTEGER NOT NULL,
+    PRIMARY KEY (clinician_id, patient_id)
+  ) STRICT;
+
+  -- One live session per user (MFDS 1.2), enforced by the store itself: the partial unique index
+  -- makes a second live row impossible whatever the application does.
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT,
+    break_glass_until INTEGER,
+    break_glass_reason TEXT,
+    break_glass_patient TEXT
+  ) STRICT;
+  CREATE UNIQUE INDEX sessions_one_live ON sessions(user_id) WHERE ended_at IS NULL;
+
+  CREATE TABLE refresh_tokens (
+    token_hash BLOB PRIMARY KEY,
+    family_id TEXT NOT NULL,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  ) STRICT;
+  CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
+
+  CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    patient_id TEXT REFERENCES patients(id),
+    status TEXT NOT NULL CHECK (status IN ('enrolled', 'revoked')),
+    cert_serial TEXT,
+    cert_fingerprint TEXT,
+    public_identity TEXT,
+    enrolled_at INTEGER,
+    revoked_at INTEGER,
+    last_seen_at INTEGER
+  ) STRICT;
+
+  CREATE TABLE revoked_certificates (
+    serial TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    revoked_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE enrolment_tokens (
+    token_hash BLOB PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    patient_id TEXT REFERENCES patients(id),
+    created_by TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+  ) STRICT;
+
+  CREATE TABLE device_sessions (
+    key_id BLOB PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    secrets_enc BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX device_sessions_device ON device_sessions(device_id);
+
+  -- Readings, idempotent on the envelope's identity: a redelivered envelope is stored once.
+  CREATE TABLE readings (
+    id INTEGER PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    key_id BLOB NOT NULL,
+    stream_id INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    patient_id TEXT,
+    content_type INTEGER NOT NULL,
+    measured_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    payload_enc BLOB NOT NULL,
+    UNIQUE (device_id, key_id, stream_id, sequence)
+  ) STRICT;
+  CREATE INDEX readings_patient_time ON readings(patient_id, measured_at);
+  `,
+];

@@ -1,0 +1,6 @@
+/**
+ * @medsim/testkit: protocol-level test devices (real TLS, real MQTT, real envelopes).
+ */
+export * from './device-credentials.js';
+export * from './device-client.js';
+export * from './readings.js';
