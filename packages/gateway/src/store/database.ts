@@ -19,6 +19,8 @@ export const APPLICATION_ID = 0x4d44534d;
 export interface OpenDatabaseOptions {
   /** Upper bound on the file size in pages (tests use it to simulate a full disk, F7). */
   readonly maxPageCount?: number;
+  /** Open an existing database read-only (audit verification beside a running gateway). */
+  readonly readonly?: boolean;
 }
 
 /**
@@ -30,6 +32,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   const existed = existsSync(path) && statSync(path).size > 0;
   let db: Database | undefined;
   try {
+    if (options.readonly === true) {
+      if (!existed) throw new Error('no database here');
+      db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+      if (db.pragma('application_id', { simple: true }) !== APPLICATION_ID) throw new Error('not a medsim gateway database');
+      return db;
+    }
     db = new BetterSqlite3(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
