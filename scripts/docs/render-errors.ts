@@ -1,10 +1,12 @@
 /** docs/reference/errors.md, rendered from every package's error catalogue. */
 import { protocolErrorCatalogue, type ErrorCatalogue } from '@medsim/protocol';
 import { cryptoErrorCatalogue } from '@medsim/crypto';
+import { gatewayErrorCatalogue } from '@medsim/gateway';
 
 const catalogues: readonly { readonly pkg: string; readonly catalogue: ErrorCatalogue }[] = [
   { pkg: '@medsim/protocol', catalogue: protocolErrorCatalogue },
   { pkg: '@medsim/crypto', catalogue: cryptoErrorCatalogue },
+  { pkg: '@medsim/gateway', catalogue: gatewayErrorCatalogue },
 ];
 
 const cell = (text: string): string => text.replace(/\|/gu, '\\|');

@@ -10,7 +10,7 @@ const bin = fileURLToPath(new URL('../dist/bin/medsim.js', import.meta.url));
 
 describe('medsim bench (shape only: speed is never asserted in tests)', () => {
   it('measures every path at every size and computes ratios and goals from the measurements', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'bench', '--json', '--rounds', '3', '--slice-ms', '40', '--sizes', '64,16384', '--no-openssl']);
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'bench', 'crypto', '--json', '--rounds', '3', '--slice-ms', '40', '--sizes', '64,16384', '--no-openssl']);
     const result = JSON.parse(stdout) as BenchmarkResult;
     expect(result.results.map((r) => `${r.path}/${r.bytes}`).sort()).toEqual(
       ['jwe/16384', 'jwe/64', 'raw/16384', 'raw/64', 'tuned/16384', 'tuned/64', 'waveform/16384', 'waveform/64'],

@@ -14,6 +14,11 @@ import { DevicePlane } from './device-plane/broker.js';
 import { DeviceSessions } from './device-plane/device-sessions.js';
 import { Ingest } from './device-plane/ingest.js';
 import type { OpenDatabaseOptions } from './store/database.js';
+import { createUserPlane, type UserPlaneOptions } from './user-plane/server.js';
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { generatePassword } from './users/password.js';
+import { UserStore } from './users/user-store.js';
 
 /** Options of createGateway. */
 export interface GatewayOptions {
@@ -25,12 +30,23 @@ export interface GatewayOptions {
   readonly now?: () => number;
   /** Store options (tests simulate a full disk with maxPageCount). */
   readonly database?: OpenDatabaseOptions;
+  /** User-plane tuning (tests). */
+  readonly userPlane?: UserPlaneOptions;
 }
 
 /** Where a listening gateway can be reached. */
 export interface GatewayAddresses {
   readonly host: string;
   readonly mqttPort: number;
+  readonly httpPort: number;
+}
+
+/** The first admin's credentials, shown once. */
+export interface FirstAdmin {
+  readonly username: string;
+  readonly password: string;
+  /** otpauth:// URI of the admin's TOTP secret (admins always need a second factor). */
+  readonly totpUri: string;
 }
 
 /** A gateway. */
@@ -40,13 +56,18 @@ export class Gateway {
   readonly devicePlane: DevicePlane;
   readonly ingest: Ingest;
   readonly sessions: DeviceSessions;
+  readonly users: UserStore;
   #addresses: GatewayAddresses | undefined;
+  #app: FastifyInstance | undefined;
+  readonly #userPlaneOptions: UserPlaneOptions;
   #closed = false;
 
-  constructor(state: GatewayState) {
+  constructor(state: GatewayState, userPlaneOptions: UserPlaneOptions = {}) {
+    this.#userPlaneOptions = userPlaneOptions;
     this.state = state;
     this.context = state.context;
     const ctx = state.context;
+    this.users = UserStore.fromContext(ctx);
     this.sessions = new DeviceSessions({ db: ctx.db, dataKey: ctx.dataKey, identity: state.identity, devices: ctx.devices, now: ctx.now });
     this.ingest = new Ingest({ db: ctx.db, readings: ctx.readings, feed: ctx.feed, audit: ctx.audit, devices: ctx.devices, sessions: this.sessions, now: ctx.now });
     this.devicePlane = new DevicePlane({
@@ -69,16 +90,33 @@ export class Gateway {
   /** Starts both listeners. */
   async listen(): Promise<GatewayAddresses> {
     const { config } = this.context;
+    this.#app = await createUserPlane(this.context, { users: this.users }, this.#userPlaneOptions);
+    await this.#app.listen({ host: config.host, port: config['http.port'] });
+    const httpPort = (this.#app.server.address() as AddressInfo).port;
     const mqttPort = await this.devicePlane.listen(config['mqtt.port'], config.host);
-    this.#addresses = { host: config.host, mqttPort };
+    this.#addresses = { host: config.host, mqttPort, httpPort };
     this.context.audit.record({ event: 'gateway.start', outcome: 'success', severity: 'info', actor: 'system' });
     return this.#addresses;
+  }
+
+  /**
+   * First start: when there is no user at all, creates the admin with a generated password (and
+   * its TOTP secret) and returns them, to be shown once (S7: no default credentials). Returns
+   * undefined when users exist.
+   */
+  async ensureFirstAdmin(username = 'admin'): Promise<FirstAdmin | undefined> {
+    if (this.users.count() > 0) return undefined;
+    const password = generatePassword();
+    const { id, totpUri } = await this.users.createUser({ username, role: 'admin', password });
+    this.context.audit.record({ event: 'user.create', outcome: 'success', severity: 'medium', actor: 'system', object: id, role: 'admin' });
+    return { username, password, totpUri: totpUri! };
   }
 
   /** Stops both listeners and closes the store. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#app?.close();
     if (this.#addresses !== undefined) await this.devicePlane.close();
     this.context.audit.record({ event: 'gateway.stop', outcome: 'success', severity: 'info', actor: 'system' });
     this.context.db.close();
@@ -90,5 +128,5 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const config = options.config ?? loadConfig(options.sources);
   const logger = options.logger ?? createLogger({ name: 'medsim-gateway', level: config['log.level'] as LoggerLevel });
   const state = await openGatewayState({ config, logger, now: options.now ?? Date.now, ...(options.database ? { database: options.database } : {}) });
-  return new Gateway(state);
+  return new Gateway(state, options.userPlane);
 }

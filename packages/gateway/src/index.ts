@@ -13,3 +13,4 @@ export { verifyAuditChain, exportAuditLog, queryAuditLog, type AuditEntry, type 
 export type { DeviceRecord, EnrolmentResult } from './devices/device-registry.js';
 export { deviceUri } from './pki/local-ca.js';
 export { TLS12_AEAD_CIPHERS } from './device-plane/broker.js';
+export * from './user-plane/index.js';

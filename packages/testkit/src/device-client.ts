@@ -104,7 +104,12 @@ export class DeviceClient {
 
   /** Seals a vital-sign reading into an envelope (without sending it). */
   sealReading(reading: MessageFields['VitalSignReading']): Uint8Array {
-    return this.session.seal(ContentType.CONTENT_TYPE_VITAL_SIGN_READING, encodeMessage('VitalSignReading', reading), { streamId: STREAM_IDS.numerics });
+    return DeviceClient.sealReadingWith(this.session, reading);
+  }
+
+  /** Seals a vital-sign reading with any device session, on the numerics stream. */
+  static sealReadingWith(session: SecureSession, reading: MessageFields['VitalSignReading']): Uint8Array {
+    return session.seal(ContentType.CONTENT_TYPE_VITAL_SIGN_READING, encodeMessage('VitalSignReading', reading), { streamId: STREAM_IDS.numerics });
   }
 
   /** Publishes bytes on one of the device's channels at QoS 1; resolves on PUBACK. */

@@ -2,12 +2,19 @@
 /**
  * The medsim command line. One file per subcommand in src/commands/.
  */
-import { bench, benchUsage, UsageError } from '../commands/bench.js';
+import { admin, adminUsage } from '../commands/admin.js';
+import { audit, auditUsage } from '../commands/audit.js';
+import { bench, benchUsage } from '../commands/bench.js';
+import { UsageError } from '../commands/usage-error.js';
 import { demo, demoUsage } from '../commands/demo.js';
+import { gateway, gatewayUsage } from '../commands/gateway.js';
 
 const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[]) => Promise<number>; usage: string }>> = {
+  gateway: { run: gateway, usage: gatewayUsage },
   demo: { run: demo, usage: demoUsage },
   bench: { run: bench, usage: benchUsage },
+  audit: { run: audit, usage: auditUsage },
+  admin: { run: admin, usage: adminUsage },
 };
 
 const usage = `usage: medsim <command> [options]

@@ -1,7 +1,10 @@
 /**
- * `medsim bench`: the crypto benchmark. Prints messages/s and MB/s per path and size side by
- * side, the ratios against the raw AES-GCM baseline and the JWE baseline, the openssl reference
- * and the goals; `--json` prints the same as JSON, `--check` exits 1 when a goal is missed.
+ * `medsim bench [crypto|gateway]`: the benchmarks (both by default, as `npm run bench` runs them).
+ * crypto: messages/s and MB/s per path and size side by side, the ratios against the raw AES-GCM
+ * baseline and the JWE baseline, the openssl reference and the goals. gateway: readings/s and
+ * latency through the whole gateway beside Mosquitto relaying the same load
+ * (bench/gateway/run-gateway-benchmark.ts). `--json` prints the same as JSON (one object with
+ * `crypto` and `gateway`, or just the one asked for); `--check` exits 1 when a goal is missed.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -16,18 +19,34 @@ import {
 } from '../bench/run-benchmark.js';
 import { PATH_LABELS } from '../bench/paths.js';
 import { mark, number, paint, progress, table } from '../ui/terminal.js';
+import { UsageError } from './usage-error.js';
+import { runGatewayBenchmark, type GatewayBenchResult } from '../bench/gateway/run-gateway-benchmark.js';
 
 /** Usage of `medsim bench`. */
-export const benchUsage = `medsim bench [--json] [--out FILE] [--rounds N] [--slice-ms MS] [--sizes 64,256,...] [--no-openssl] [--check]
+export const benchUsage = `medsim bench [crypto|gateway] [--json] [--out FILE] [--check]
+             [--rounds N] [--slice-ms MS] [--sizes 64,256,...] [--no-openssl]
+             [--devices N] [--rate N] [--latency-rate N] [--seconds N] [--gateway-rounds N] [--no-mosquitto]
 
-Measures the crypto path: raw node:crypto AES-256-GCM, the tuned envelope, batched waveform
-frames and the jose per-reading JWE baseline, at 64 B, 256 B, 1 KiB and 16 KiB.`;
+crypto   the crypto path: raw node:crypto AES-256-GCM, the tuned envelope, batched waveform
+         frames and the jose per-reading JWE baseline, at 64 B, 256 B, 1 KiB and 16 KiB.
+gateway  N devices over mTLS publishing QoS 1 readings through the whole gateway (decrypt,
+         validate, durable commit, WebSocket fan-out), beside Mosquitto on 127.0.0.1:1883
+         relaying the same load (skipped when absent). Defaults: 1,000 devices, 10,000/s
+         sustained, latency at 5,000/s, 5 s runs, 3 paired rounds.
+Without a name, both run.`;
 
 /** Runs `medsim bench`; returns the exit code. */
 export async function bench(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: [...argv],
+    allowPositionals: true,
     options: {
+      devices: { type: 'string', default: '1000' },
+      rate: { type: 'string', default: '10000' },
+      'latency-rate': { type: 'string', default: '5000' },
+      seconds: { type: 'string', default: '5' },
+      'gateway-rounds': { type: 'string', default: '3' },
+      'no-mosquitto': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       rounds: { type: 'string', default: String(DEFAULT_ROUNDS) },
@@ -43,18 +62,66 @@ export async function bench(argv: readonly string[]): Promise<number> {
   if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 60 * 1024) || !Number.isInteger(rounds) || rounds < 1 || !(sliceMs >= 20)) {
     throw new UsageError('sizes must be 1..61440 bytes, rounds a whole number >= 1, slice-ms >= 20');
   }
-  const options = { sizes, rounds, sliceMs, openssl: !values['no-openssl'] };
-  const bar = progress('measuring', sliceCount(options));
-  const result = await runCryptoBenchmark({ ...options, onSlice: () => bar.tick() });
-  bar.done();
-  const json = `${JSON.stringify(result, null, 2)}\n`;
+  const which = positionals[0] ?? 'all';
+  if (!['all', 'crypto', 'gateway'].includes(which) || positionals.length > 1) throw new UsageError('say crypto, gateway, or nothing for both');
+  const gatewayOptions = {
+    devices: Number(values.devices),
+    rate: Number(values.rate),
+    latencyRate: Number(values['latency-rate']),
+    seconds: Number(values.seconds),
+    rounds: Number(values['gateway-rounds']),
+    mosquitto: !values['no-mosquitto'],
+  };
+  if (Object.values(gatewayOptions).some((v) => typeof v === 'number' && !(Number.isInteger(v) && v >= 1))) {
+    throw new UsageError('devices, rate, latency-rate, seconds and gateway-rounds must be whole numbers >= 1');
+  }
+  let crypto: BenchmarkResult | undefined;
+  if (which !== 'gateway') {
+    const options = { sizes, rounds, sliceMs, openssl: !values['no-openssl'] };
+    const bar = progress('crypto benchmark', sliceCount(options));
+    crypto = await runCryptoBenchmark({ ...options, onSlice: () => bar.tick() });
+    bar.done();
+    if (!values.json) process.stdout.write(render(crypto));
+  }
+  let gateway: GatewayBenchResult | undefined;
+  if (which !== 'crypto') {
+    const tty = process.stderr.isTTY;
+    gateway = await runGatewayBenchmark({ ...gatewayOptions, onProgress: (stage) => tty && process.stderr.write(`\r\u001b[2Kgateway benchmark: ${stage}`) });
+    if (tty) process.stderr.write('\r\u001b[2K');
+    if (!values.json) process.stdout.write(`${crypto === undefined ? '' : '\n'}${renderGateway(gateway)}`);
+  }
+  const json = `${JSON.stringify(which === 'crypto' ? crypto : which === 'gateway' ? gateway : { crypto, gateway }, null, 2)}\n`;
   if (values.out !== undefined) await writeFile(values.out, json);
-  process.stdout.write(values.json ? json : render(result));
-  return values.check && result.goals.some((g) => g.met === false) ? 1 : 0;
+  if (values.json) process.stdout.write(json);
+  const missed = [...(crypto?.goals ?? []), ...(gateway?.goals ?? [])].some((g) => g.met === false);
+  return values.check && missed ? 1 : 0;
+}
+
+function renderGateway(result: GatewayBenchResult): string {
+  const { settings, medians } = result;
+  const row = (name: string, m: GatewayBenchResult['medians']['gateway']): string[] => [
+    name,
+    `${number(m.sustainedPerSecond)}/s`,
+    `${number(m.saturationPerSecond)}/s`,
+    `${number(m.p50Ms, 1)} ms`,
+    `${number(m.p99Ms, 1)} ms`,
+    String(m.lost),
+  ];
+  const rows = [row('medsim gateway (mTLS, decrypt, validate, commit, WebSocket)', medians.gateway)];
+  if (medians.mosquitto !== undefined) rows.push(row('Mosquitto relay (plain TCP, QoS 1)', medians.mosquitto));
+  const lines = [
+    paint('bold', `medsim bench gateway: ${number(settings.devices)} devices, QoS 1, medians of ${settings.rounds} paired rounds of ${settings.seconds} s`),
+    '',
+    table(['system', `at ${number(settings.rate)}/s`, 'saturation', `p50 @${number(settings.latencyRate)}/s`, 'p99', 'lost'], rows),
+    '',
+    paint('bold', 'Goals'),
+    ...result.goals.map((g) => `  ${g.met === null ? '·' : mark(g.met)} ${g.goal.padEnd(58)} ${g.measured}`),
+    '',
+  ];
+  return lines.join('\n');
 }
 
 /** A wrong command line. */
-export class UsageError extends Error {}
 
 function render(result: BenchmarkResult): string {
   const { sizes } = result.settings;

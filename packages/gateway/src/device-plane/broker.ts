@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/config.js';
 import type { TlsMaterial } from '../context.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { deviceUri } from '../pki/local-ca.js';
 import type { DeviceSessions } from './device-sessions.js';
 import type { Ingest } from './ingest.js';
@@ -53,8 +53,13 @@ export interface DevicePlaneOptions {
   readonly logger: Logger;
 }
 
-const refusal = (returnCode: number, message: string): AuthenticateError =>
-  Object.assign(new Error(message), { returnCode: returnCode });
+/**
+ * A CONNACK refusal for aedes (its `returnCode`) that is also a typed GatewayError: aedes emits
+ * it as a clientError, and #clientError audits only untyped (parser) errors, so the refusal is
+ * audited once, where it happened, and not again as a malformed packet.
+ */
+const refusal = (returnCode: number, code: GatewayErrorCode): AuthenticateError =>
+  Object.assign(new GatewayError(code, code), { returnCode: returnCode });
 
 /** The device id a certificate names: its URI SAN, which must agree with its CN. */
 function deviceIdOf(cert: X509Certificate): string | undefined {
@@ -105,13 +110,24 @@ export class DevicePlane {
         minVersion: 'TLSv1.2',
         ciphers: TLS12_AEAD_CIPHERS,
         handshakeTimeout: config['mqtt.connectTimeoutMs'],
+        // PUBACKs are tiny writes: Nagle's algorithm would hold each one back for the peer's
+        // delayed ACK (tens of ms), which caps every device at a few dozen messages a second.
+        noDelay: true,
       },
       (socket) => this.#accept(socket),
     );
     this.server.maxConnections = config['mqtt.maxConnections'];
     this.server.on('connection', (socket: Socket) => this.#countAddress(socket));
     this.server.on('tlsClientError', (error, socket) => {
-      this.#audit('mqtt.tls-refused', 'denied', 'medium', socket.remoteAddress ?? 'unknown', undefined, (error as { code?: string }).code);
+      // A client certificate that fails verification (expired, foreign CA) is dropped by Node
+      // after the handshake with a bare ECONNRESET here; the reason is on the socket (a string
+      // code such as CERT_HAS_EXPIRED, although @types/node says Error).
+      const reason = (socket as { authorizationError?: unknown }).authorizationError;
+      const code = typeof reason === 'string' ? reason : (error as { code?: string }).code;
+      this.#audit('mqtt.tls-refused', 'denied', 'medium', socket.remoteAddress ?? 'unknown', undefined, code);
+      // With a tlsClientError listener Node leaves closing to it: without this, a socket that
+      // never starts TLS would outlive ERR_TLS_HANDSHAKE_TIMEOUT for ever (slowloris, M10).
+      socket.destroy();
     });
     this.broker.on('clientError', (client, error) => this.#clientError(client, error));
     this.broker.on('connectionError', (client, error) => this.#clientError(client, error));
@@ -193,13 +209,22 @@ export class DevicePlane {
     this.broker.handle(stream);
   }
 
-  #preConnect(client: Client, packet: { protocolVersion?: number; keepalive?: number; will?: unknown }, cb: (error: Error | null, ok: boolean) => void): void {
+  #preConnect(
+    client: Client,
+    packet: { protocolVersion?: number; keepalive?: number; will?: unknown; username?: unknown; password?: unknown },
+    cb: (error: Error | null, ok: boolean) => void,
+  ): void {
     const peer = this.#peers.get(client.conn);
     // MQTT 3.1.1 only; no Will (a Will is published by the broker on a device's behalf, M8);
-    // keepalive 0 would switch off liveness detection (M13).
-    if (packet.protocolVersion !== 4 || packet.will != null || packet.keepalive === 0) {
+    // keepalive 0 would switch off liveness detection (M13); a password without a user name is
+    // a protocol violation ([MQTT-3.1.2-22]) that mqtt-packet lets through (M9).
+    const passwordWithoutUser = packet.password != null && packet.username == null;
+    if (packet.protocolVersion !== 4 || packet.will != null || packet.keepalive === 0 || passwordWithoutUser) {
       this.#audit('mqtt.connect-refused', 'denied', 'low', peer?.source ?? 'unknown', peer?.deviceId, 'ERR_MQTT_NOT_AUTHORIZED');
-      cb(null, false);
+      // With an error, aedes closes the connection. `cb(null, false)` would not: aedes has
+      // already cleared its connect timer, so the socket would stay open without CONNACK for
+      // ever, and a second CONNECT on it would then be accepted.
+      cb(new GatewayError('ERR_MQTT_NOT_AUTHORIZED', 'CONNECT refused'), false);
       return;
     }
     cb(null, true);
@@ -208,7 +233,7 @@ export class DevicePlane {
   #authenticate(client: Client, done: (error: AuthenticateError | null, ok: boolean | null) => void): void {
     const peer = this.#peers.get(client.conn);
     const source = peer?.source ?? 'unknown';
-    const deny = (returnCode: number, event: string, code: string, severity: 'medium' | 'high' = 'medium'): void => {
+    const deny = (returnCode: number, event: string, code: GatewayErrorCode, severity: 'medium' | 'high' = 'medium'): void => {
       this.#audit(event, 'denied', severity, source, peer?.deviceId ?? 'unknown', code);
       done(refusal(returnCode, code), false);
     };
@@ -226,16 +251,26 @@ export class DevicePlane {
       return deny(2, 'device.clone-suspected', 'ERR_DEVICE_DUPLICATE_CONNECTION', 'high');
     }
     const deviceId = peer.deviceId;
+    // Access that cannot be audited is not granted (full disk, F7): CONNACK 3, server unavailable.
+    if (!this.#audit('device.connect', 'success', 'info', source, deviceId)) return done(refusal(3, 'ERR_STORE_FULL'), false);
     this.#live.set(deviceId, client);
     client.conn.once('close', () => {
       if (this.#live.get(deviceId) === client) {
         this.#live.delete(deviceId);
-        this.#o.devices.setOnline(deviceId, false);
+        this.#setOnline(deviceId, false);
       }
     });
-    this.#o.devices.setOnline(deviceId, true);
-    this.#audit('device.connect', 'success', 'info', source, deviceId);
+    this.#setOnline(deviceId, true);
     done(null, true);
+  }
+
+  /** Marks presence; a store that cannot take the write (F7) must not throw out of a socket callback. */
+  #setOnline(deviceId: string, online: boolean): void {
+    try {
+      this.#o.devices.setOnline(deviceId, online);
+    } catch (error) {
+      this.#o.logger.error({ err: error, deviceId }, 'device presence not recorded');
+    }
   }
 
   #authorizePublish(client: Client | null, packet: PublishPacket, cb: (error?: Error | null) => void): void {
@@ -286,6 +321,11 @@ export class DevicePlane {
   }
 
   #authorizeSubscribe(client: Client, sub: Subscription, cb: (error: Error | null, sub?: Subscription | null) => void): void {
+    if (!/^[a-z0-9-]+$/u.test(String(client.id))) {
+      const c = client as unknown as Record<string, unknown>;
+      Error.stackTraceLimit = 40;
+      process.stdout.write(`DBGSUB id=${JSON.stringify(client.id)} connecting=${String(c.connecting)} connected=${String(c.connected)} authorized=${String(c._authorized)} connackSent=${String(c.connackSent)} closed=${String(c.closed)} ${new Error().stack?.split('\n').slice(1, 40).join(' | ')}\n`);
+    }
     const own = (['sessionAccept', 'commands', 'update'] as const).some((channel) => sub.topic === deviceTopic(client.id, channel));
     if (!own) {
       this.#audit('mqtt.subscribe-denied', 'denied', 'medium', this.#peers.get(client.conn)?.source ?? 'unknown', client.id, 'ERR_MQTT_NOT_AUTHORIZED');
@@ -305,16 +345,28 @@ export class DevicePlane {
     this.#audit('mqtt.malformed', 'denied', 'low', peer?.source ?? 'unknown', peer?.deviceId, code);
   }
 
-  #audit(event: string, outcome: 'success' | 'denied' | 'failure', severity: 'info' | 'low' | 'medium' | 'high' | 'critical', source: string, object?: string, code?: string): void {
-    this.#o.audit.record({
-      event,
-      outcome,
-      severity,
-      actor: object ?? 'unknown-device',
-      role: 'device',
-      source,
-      ...(object === undefined ? {} : { object }),
-      ...(code === undefined ? {} : { code }),
-    });
+  /**
+   * Records an audit event; false, with an error log, when the audit trail cannot keep it. Most
+   * calls run inside socket and aedes callbacks, where a throw (SQLITE_FULL on a full disk, F7)
+   * would be an uncaught exception ending the whole gateway; denials go ahead unaudited instead,
+   * and #authenticate refuses access it cannot audit.
+   */
+  #audit(event: string, outcome: 'success' | 'denied' | 'failure', severity: 'info' | 'low' | 'medium' | 'high' | 'critical', source: string, object?: string, code?: string): boolean {
+    try {
+      this.#o.audit.record({
+        event,
+        outcome,
+        severity,
+        actor: object ?? 'unknown-device',
+        role: 'device',
+        source,
+        ...(object === undefined ? {} : { object }),
+        ...(code === undefined ? {} : { code }),
+      });
+      return true;
+    } catch (error) {
+      this.#o.logger.error({ err: error, event, code, deviceId: object }, 'audit record lost');
+      return false;
+    }
   }
 }

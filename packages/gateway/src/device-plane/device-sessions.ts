@@ -110,6 +110,21 @@ export class DeviceSessions {
     }
   }
 
+  /**
+   * Opens an envelope with a throwaway session rebuilt from the store, outside the live replay
+   * window. Only for an envelope that authenticated before but whose commit failed (F7: the
+   * window already holds its sequence, so its resend would be refused as a replay and the
+   * reading lost). The tag is verified as always; the readings table's unique key, not the
+   * window, keeps it from being stored twice.
+   */
+  reopen(bytes: Uint8Array, deviceId: string): RoutedEnvelope {
+    const envelope = decodeEnvelope(bytes);
+    if (envelope.header.deviceId !== deviceId) throw new ContextMismatchError("envelope device id is not the connection's device");
+    const session = this.#load(Buffer.from(envelope.header.keyId).toString('hex'), deviceId);
+    if (session === undefined) throw new UnknownKeyError('no stored session has this key id');
+    return { session, ...session.openDecoded(envelope) };
+  }
+
   /** The authenticated-later header of an envelope, decoded without opening it. */
   peek(bytes: Uint8Array): ReturnType<typeof decodeEnvelope> {
     return decodeEnvelope(bytes);
@@ -124,10 +139,19 @@ export class DeviceSessions {
   #resume(keyIdHex: string, deviceId: string): SecureSession | undefined {
     const cached = this.#resumed.get(keyIdHex);
     if (cached !== undefined) return cached.deviceId === deviceId ? cached : undefined;
+    const session = this.#load(keyIdHex, deviceId);
+    if (session === undefined) return undefined;
+    if (this.#resumed.size >= MAX_RESUMED) this.#resumed.delete(this.#resumed.keys().next().value!);
+    this.#resumed.set(keyIdHex, session);
+    return session;
+  }
+
+  /** A receive-only session rebuilt from its stored secrets (not cached). */
+  #load(keyIdHex: string, deviceId: string): SecureSession | undefined {
     const row = this.#select.get(Buffer.from(keyIdHex, 'hex')) as { device_id: string; secrets_enc: Buffer; expires_at: number } | undefined;
     if (row === undefined || row.device_id !== deviceId || row.expires_at <= this.#o.now()) return undefined;
     const secrets = JSON.parse(this.#o.dataKey.openText(row.secrets_enc, contextOf(keyIdHex))) as StoredSecrets;
-    const session = resumeGatewaySession(
+    return resumeGatewaySession(
       {
         deviceId,
         trafficSeed: Buffer.from(secrets.trafficSeed, 'base64'),
@@ -136,8 +160,5 @@ export class DeviceSessions {
       },
       { now: this.#o.now, policy: this.#policy },
     );
-    if (this.#resumed.size >= MAX_RESUMED) this.#resumed.delete(this.#resumed.keys().next().value!);
-    this.#resumed.set(keyIdHex, session);
-    return session;
   }
 }

@@ -28,6 +28,16 @@ export const CHANNEL_CONTENT: Partial<Record<Channel, readonly ContentType[]>> =
   updateStatus: [ContentType.CONTENT_TYPE_FIRMWARE_UPDATE_STATUS],
 };
 
+/**
+ * Most envelopes remembered as authenticated-but-not-committed (F7); beyond it the oldest are
+ * forgotten, and their resends are refused as replays as before (bounded memory under a long
+ * disk-full episode: 10,000 identities of about 100 bytes).
+ */
+const MAX_UNCOMMITTED = 10_000;
+
+const identity = (r: { deviceId: string; keyId: Uint8Array; streamId: number; sequence: number }): string =>
+  `${r.deviceId}|${Buffer.from(r.keyId).toString('hex')}|${r.streamId}|${r.sequence}`;
+
 interface Pending {
   readonly reading: NewReading;
   readonly resolve: () => void;
@@ -59,6 +69,8 @@ export class Ingest {
   #pending: Pending[] = [];
   #scheduled = false;
   readonly counters: IngestCounters = { stored: 0, duplicates: 0, refused: 0, commits: 0 };
+  /** Identities of envelopes that opened but whose commit failed (F7). */
+  readonly #uncommitted = new Set<string>();
   readonly #exists;
 
   constructor(options: IngestOptions) {
@@ -73,14 +85,23 @@ export class Ingest {
   envelope(deviceId: string, channel: Channel, bytes: Uint8Array): Promise<void> {
     let reading: NewReading;
     try {
-      reading = this.#open(deviceId, channel, bytes);
-    } catch (error) {
-      if (error instanceof CryptoError && error.code === 'ERR_CRYPTO_REPLAY' && this.#storedBefore(deviceId, bytes)) {
-        // A redelivery (QoS 1 DUP, or a resend after a lost PUBACK) of a stored envelope:
-        // acknowledge again, store nothing (M15).
-        this.counters.duplicates += 1;
-        return Promise.resolve();
+      try {
+        reading = this.#open(deviceId, channel, bytes, false);
+      } catch (error) {
+        if (!(error instanceof CryptoError && error.code === 'ERR_CRYPTO_REPLAY')) throw error;
+        if (this.#storedBefore(deviceId, bytes)) {
+          // A redelivery (QoS 1 DUP, or a resend after a lost PUBACK) of a stored envelope:
+          // acknowledge again, store nothing (M15).
+          this.counters.duplicates += 1;
+          return Promise.resolve();
+        }
+        // F7: authenticated before, but its commit failed (disk full), so the replay window
+        // already holds its sequence; the device kept it and resends it now. Opened again
+        // outside the window (tag still verified) so that the reading is not lost.
+        if (!this.#uncommitted.has(this.#identityOf(deviceId, bytes) ?? '')) throw error;
+        reading = this.#open(deviceId, channel, bytes, true);
       }
+    } catch (error) {
       this.counters.refused += 1;
       return Promise.reject(error instanceof Error ? error : new GatewayError('ERR_INGEST_REFUSED', 'envelope refused'));
     }
@@ -93,10 +114,10 @@ export class Ingest {
     });
   }
 
-  #open(deviceId: string, channel: Channel, bytes: Uint8Array): NewReading {
+  #open(deviceId: string, channel: Channel, bytes: Uint8Array, outsideWindow: boolean): NewReading {
     const allowed = CHANNEL_CONTENT[channel];
     if (allowed === undefined) throw new GatewayError('ERR_MQTT_NOT_AUTHORIZED', 'devices do not publish envelopes on this channel');
-    const { header, plaintext } = this.#o.sessions.open(bytes, deviceId);
+    const { header, plaintext } = outsideWindow ? this.#o.sessions.reopen(bytes, deviceId) : this.#o.sessions.open(bytes, deviceId);
     if (!allowed.includes(header.contentType)) {
       throw new GatewayError('ERR_INGEST_REFUSED', 'the content type does not belong on this channel', {
         details: { channel, contentType: header.contentType },
@@ -121,6 +142,16 @@ export class Ingest {
     };
   }
 
+  /** The envelope's identity as the readings table keys it, from its header (unauthenticated). */
+  #identityOf(deviceId: string, bytes: Uint8Array): string | undefined {
+    try {
+      const { header } = this.#o.sessions.peek(bytes);
+      return identity({ deviceId, keyId: header.keyId, streamId: header.streamId, sequence: header.sequence });
+    } catch {
+      return undefined;
+    }
+  }
+
   #storedBefore(deviceId: string, bytes: Uint8Array): boolean {
     try {
       const { header } = this.#o.sessions.peek(bytes);
@@ -141,10 +172,16 @@ export class Ingest {
       })();
     } catch (error) {
       this.counters.refused += batch.length;
+      for (const { reading } of batch) {
+        // Authenticated but not stored: a resend of these is not a replay (see envelope()).
+        if (this.#uncommitted.size >= MAX_UNCOMMITTED) this.#uncommitted.delete(this.#uncommitted.values().next().value!);
+        this.#uncommitted.add(identity(reading));
+      }
       for (const pending of batch) pending.reject(error);
       return;
     }
     this.counters.commits += 1;
+    if (this.#uncommitted.size > 0) for (const { reading } of batch) this.#uncommitted.delete(identity(reading));
     batch.forEach(({ reading, resolve }, i) => {
       const id = ids[i];
       if (id === undefined) this.counters.duplicates += 1;

@@ -69,10 +69,12 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
   readonly #keys = new KeyCache();
   readonly #identities = new Map<string, PublicIdentity>();
   readonly #online = new Set<string>();
+  readonly #selectRow;
 
   constructor(options: DeviceRegistryOptions) {
     super();
     this.#o = options;
+    this.#selectRow = options.db.prepare('SELECT * FROM devices WHERE id = ?');
   }
 
   /** Loads the public identities of enrolled devices (once, at start). */
@@ -227,6 +229,6 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
   }
 
   #row(deviceId: string): DeviceRow | undefined {
-    return this.#o.db.prepare('SELECT * FROM devices WHERE id = ?').get(deviceId) as DeviceRow | undefined;
+    return this.#selectRow.get(deviceId) as DeviceRow | undefined;
   }
 }

@@ -15,9 +15,26 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 
+/** Random bytes drawn from the CSPRNG in blocks: one call per 341 nonces instead of one each. */
+class NoncePool {
+  #pool = Buffer.alloc(0);
+  #offset = 0;
+
+  next(): Buffer {
+    if (this.#offset + NONCE_BYTES > this.#pool.length) {
+      this.#pool = randomBytes(NONCE_BYTES * 341);
+      this.#offset = 0;
+    }
+    const nonce = this.#pool.subarray(this.#offset, this.#offset + NONCE_BYTES);
+    this.#offset += NONCE_BYTES;
+    return nonce;
+  }
+}
+
 /** The data-encryption key for values at rest. */
 export class DataKey {
   readonly #key: Buffer;
+  readonly #nonces = new NoncePool();
   #sealed = 0;
 
   constructor(key: Uint8Array) {
@@ -37,7 +54,7 @@ export class DataKey {
 
   /** Encrypts `plaintext`, bound to `context` (e.g. "reading|pump-1|…"). */
   seal(plaintext: Uint8Array, context: string): Buffer {
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = this.#nonces.next();
     const cipher = createCipheriv('aes-256-gcm', this.#key, nonce);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const out = Buffer.concat([Buffer.of(VERSION), nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);

@@ -1,0 +1,67 @@
+/**
+ * The permission matrix (CTL-01, MFDS 1.1): the ONE place that says which role may do what.
+ * Routes declare a permission (route-guard.ts refuses to start with a /v1 route that does not);
+ * WebSocket subscriptions check `stream.subscribe`. Everything not granted here is denied.
+ * docs/access-control.md is rendered from this table and a test keeps the two equal.
+ *
+ * Role grants are only the first gate: `scope` names the object-level rule applied on top
+ * (rbac/scope.ts), e.g. a clinician holds `readings.read` but only for their care team.
+ */
+import type { UserRole } from '../../users/roles.js';
+
+/** One permission: who holds it, what it allows, and the object scope applied after it. */
+export interface PermissionSpec {
+  readonly roles: readonly UserRole[];
+  readonly doc: string;
+  readonly scope?: string;
+}
+
+const ALL: readonly UserRole[] = ['patient', 'clinician', 'technician', 'admin', 'auditor'];
+
+/** permission → roles. Technicians and admins never read biometric data; only auditors read the audit log. */
+export const PERMISSIONS = {
+  'session.self': { roles: ALL, doc: 'Read own session, log out, change own password.' },
+  'session.break-glass': {
+    roles: ['clinician'],
+    doc: 'Emergency read access to one patient outside the care team (CTL-18).',
+    scope: 'Time-limited (auth.breakGlassMaxS), reason required, audited high.',
+  },
+  'patients.create': { roles: ['admin'], doc: 'Add a patient record.' },
+  'patients.list': {
+    roles: ['patient', 'clinician', 'admin'],
+    doc: 'List patients (id, display name).',
+    scope: 'Admin: all (directory for assignments). Clinician: own care team. Patient: self.',
+  },
+  'readings.read': {
+    roles: ['patient', 'clinician'],
+    doc: "Read a patient's readings (history).",
+    scope: 'Clinician: care-team patients, or the break-glass patient while the grant lasts. Patient: self only.',
+  },
+  'stream.subscribe': {
+    roles: ['patient', 'clinician'],
+    doc: "Subscribe to a patient's live readings over the WebSocket.",
+    scope: 'Same rule as readings.read, re-checked on every push batch.',
+  },
+  'devices.enrolment-token': { roles: ['admin', 'technician'], doc: 'Create a one-time device enrolment token.' },
+  'devices.read': { roles: ['admin', 'technician'], doc: 'List devices and read their status (no readings).' },
+  'devices.revoke': { roles: ['admin', 'technician'], doc: "Revoke a device's certificate." },
+  'users.create': { roles: ['admin'], doc: 'Create a user with a role.' },
+  'users.read': { roles: ['admin'], doc: 'List users (no hashes, no secrets).' },
+  'users.manage': {
+    roles: ['admin'],
+    doc: "Disable, enable, unlock a user; change a role; reset a password or TOTP. Ends the user's sessions.",
+    scope: 'Not on oneself (an admin cannot lock themself out or self-elevate).',
+  },
+  'care-team.manage': { roles: ['admin'], doc: "Assign a patient to, or remove one from, a clinician's care team." },
+  'audit.read': { roles: ['auditor'], doc: 'Query the audit log (CTL-14).' },
+  'audit.export': { roles: ['auditor'], doc: 'Export the whole audit log as JSON lines (SIEM).' },
+} as const satisfies Record<string, PermissionSpec>;
+
+/** A permission name. */
+export type Permission = keyof typeof PERMISSIONS;
+
+/** Whether `role` holds `permission` (deny by default: unknown names hold nothing). */
+export function allows(role: UserRole, permission: Permission): boolean {
+  const spec: PermissionSpec | undefined = Object.hasOwn(PERMISSIONS, permission) ? PERMISSIONS[permission] : undefined;
+  return spec?.roles.includes(role) ?? false;
+}
