@@ -1,6 +1,7 @@
 /**
- * `medsim demo`: the crypto and protocol demo, for workshops and for a first look. Until the
- * gateway lands, this is what `npm start` runs.
+ * `medsim demo`: the crypto and protocol walk-through, in one process without a network: one
+ * device and the gateway's crypto path, then envelope attacks. `medsim start` (npm start) runs
+ * the real gateway and fleet.
  */
 import { parseArgs } from 'node:util';
 import { runCryptoDemo, type DemoStep } from '../demo/crypto-demo.js';
