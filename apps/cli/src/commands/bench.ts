@@ -113,6 +113,7 @@ function renderGateway(result: GatewayBenchResult): string {
     paint('bold', `medsim bench gateway: ${number(settings.devices)} devices, QoS 1, medians of ${settings.rounds} paired rounds of ${settings.seconds} s`),
     '',
     table(['system', `at ${number(settings.rate)}/s`, 'saturation', `p50 @${number(settings.latencyRate)}/s`, 'p99', 'lost'], rows),
+    `gateway ingest: ${number(result.ingest.stored)} readings in ${number(result.ingest.commits)} durable commits (${number(result.ingest.stored / Math.max(1, result.ingest.commits), 1)} per fsync), ${number(result.ingest.refused)} refused`,
     '',
     paint('bold', 'Goals'),
     ...result.goals.map((g) => `  ${g.met === null ? '·' : mark(g.met)} ${g.goal.padEnd(58)} ${g.measured}`),

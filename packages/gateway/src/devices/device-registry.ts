@@ -69,6 +69,8 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
   readonly #keys = new KeyCache();
   readonly #identities = new Map<string, PublicIdentity>();
   readonly #online = new Set<string>();
+  /** Patient of each enrolled device, read on every reading: kept in memory, changed only here. */
+  readonly #patients = new Map<string, string | null>();
   readonly #selectRow;
 
   constructor(options: DeviceRegistryOptions) {
@@ -155,6 +157,7 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
         .run(input.deviceId, token.model, token.patient_id, issued.serial, issued.fingerprint256, publicIdentity, now);
     })();
     this.#identities.set(input.deviceId, identity);
+    this.#patients.set(input.deviceId, token.patient_id);
     this.#o.audit.record({ event: 'device.enrol', outcome: 'success', severity: 'info', actor: 'device', role: 'device', source: input.source, object: input.deviceId });
     return { certificatePem: issued.certPem, caCertificatePem: this.#o.ca.certPem, gatewayIdentity: this.#o.gatewayIdentity };
   }
@@ -172,6 +175,7 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
       this.#o.db.prepare('DELETE FROM device_sessions WHERE device_id = ?').run(deviceId);
     })();
     this.#identities.delete(deviceId);
+    this.#patients.delete(deviceId);
     this.#o.audit.record({ event: 'device.revoke', outcome: 'success', severity: 'high', ...by, object: deviceId });
     this.emit('revoked', deviceId);
   }
@@ -192,7 +196,11 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
 
   /** The patient a device is assigned to. */
   patientOf(deviceId: string): string | null {
-    return this.#row(deviceId)?.patient_id ?? null;
+    const cached = this.#patients.get(deviceId);
+    if (cached !== undefined) return cached;
+    const patientId = this.#row(deviceId)?.patient_id ?? null;
+    this.#patients.set(deviceId, patientId);
+    return patientId;
   }
 
   /** Marks a device connected or disconnected. */

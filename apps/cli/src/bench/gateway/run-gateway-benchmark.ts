@@ -57,6 +57,8 @@ export interface GatewayBenchResult {
     readonly p99Ratio?: number;
   };
   readonly goals: readonly GatewayGoal[];
+  /** The gateway's ingest counters at the end: readings stored, duplicates, refusals, commits (fsyncs). */
+  readonly ingest: { readonly stored: number; readonly duplicates: number; readonly refused: number; readonly commits: number };
 }
 
 /** A subscriber in its own thread; receipts go to whichever book is current. */
@@ -171,6 +173,7 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions = {}): Pr
   }
 
   progress('closing');
+  const { counters } = await request<{ counters: GatewayBenchResult['ingest'] }>({ type: 'counters' }, 'counters');
   if (streamClosed !== undefined) throw new Error(`the gateway closed the benchmark's WebSocket: ${streamClosed}`);
   await Promise.all(clients.map((c) => c.client.close()));
   await mosquittoFleet?.close();
@@ -217,5 +220,6 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions = {}): Pr
     rounds,
     medians: { gateway, ...(mosquitto === undefined ? {} : { mosquitto, throughputRatio: throughputRatio!, p99Ratio: p99Ratio! }) },
     goals,
+    ingest: counters,
   };
 }
