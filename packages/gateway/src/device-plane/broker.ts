@@ -264,6 +264,16 @@ export class DevicePlane {
     done(null, true);
   }
 
+  /**
+   * True only for the client #authenticate accepted. aedes dispatches packets that reach it in a
+   * later read while their CONNECT is still being handled (lib/client.js enqueue), when client.id
+   * is still null (found by the mutation run: deviceTopic(null) threw out of the subscribe hook
+   * and ended the process); [MQTT-3.1.4-5] forbids processing them before authentication.
+   */
+  #authenticated(client: Client): boolean {
+    return typeof client.id === 'string' && this.#live.get(client.id) === client;
+  }
+
   /** Marks presence; a store that cannot take the write (F7) must not throw out of a socket callback. */
   #setOnline(deviceId: string, online: boolean): void {
     try {
@@ -277,9 +287,10 @@ export class DevicePlane {
     if (client === null) return cb(null); // the gateway's own publications
     const deviceId = client.id;
     const deny = (event: string, error: MedsimError): void => {
-      this.#audit(event, 'denied', 'medium', this.#peers.get(client.conn)?.source ?? 'unknown', deviceId, error.code);
+      this.#audit(event, 'denied', 'medium', this.#peers.get(client.conn)?.source ?? 'unknown', deviceId ?? undefined, error.code);
       cb(error);
     };
+    if (!this.#authenticated(client)) return deny('mqtt.publish-denied', new GatewayError('ERR_MQTT_NOT_AUTHORIZED', 'not authenticated'));
     let channel: Channel;
     try {
       const parsed = parseDeviceTopic(packet.topic);
@@ -321,10 +332,10 @@ export class DevicePlane {
   }
 
   #authorizeSubscribe(client: Client, sub: Subscription, cb: (error: Error | null, sub?: Subscription | null) => void): void {
-    if (!/^[a-z0-9-]+$/u.test(String(client.id))) {
-      const c = client as unknown as Record<string, unknown>;
-      Error.stackTraceLimit = 40;
-      process.stdout.write(`DBGSUB id=${JSON.stringify(client.id)} connecting=${String(c.connecting)} connected=${String(c.connected)} authorized=${String(c._authorized)} connackSent=${String(c.connackSent)} closed=${String(c.closed)} ${new Error().stack?.split('\n').slice(1, 40).join(' | ')}\n`);
+    if (!this.#authenticated(client)) {
+      this.#audit('mqtt.subscribe-denied', 'denied', 'medium', this.#peers.get(client.conn)?.source ?? 'unknown', client.id ?? undefined, 'ERR_MQTT_NOT_AUTHORIZED');
+      cb(new GatewayError('ERR_MQTT_NOT_AUTHORIZED', 'not authenticated')); // closes the connection
+      return;
     }
     const own = (['sessionAccept', 'commands', 'update'] as const).some((channel) => sub.topic === deviceTopic(client.id, channel));
     if (!own) {
