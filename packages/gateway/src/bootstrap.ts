@@ -14,6 +14,7 @@ import type { GatewayConfig } from './config/config.js';
 import type { GatewayContext, TokenKey } from './context.js';
 import { DATA_FILES, DataDir } from './data-dir.js';
 import { DeviceRegistry } from './devices/device-registry.js';
+import { GatewayError } from './errors.js';
 import { LocalCa } from './pki/local-ca.js';
 import { DataKey } from './store/at-rest.js';
 import { openDatabase, type OpenDatabaseOptions } from './store/database.js';
@@ -84,12 +85,24 @@ export interface OpenStateOptions {
 export async function openGatewayState(options: OpenStateOptions): Promise<GatewayState> {
   const { config, logger, now } = options;
   const dataDir = DataDir.open(config.dataDir);
-  const dataKey = loadOrCreateDataKey(dataDir);
-  const ca = await loadOrCreateCa(dataDir);
-  const server = await loadOrCreateServerCert(dataDir, ca);
-  const identity = await loadOrCreateIdentity(dataDir);
-  const tokenKey = await loadOrCreateTokenKey(dataDir);
-  const db = openDatabase(dataDir.file(DATA_FILES.database), options.database);
+  // The database is created before any key, so a data directory whose data key exists has a
+  // database too: a missing one is damage (F8), never a reason to start empty.
+  const initialised = dataDir.has(DATA_FILES.dataKey);
+  const db = openDatabase(dataDir.file(DATA_FILES.database), { ...options.database, mustExist: initialised });
+  if (!initialised && (db.prepare('SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM devices) AS n').get() as { n: number }).n > 0) {
+    db.close();
+    throw new GatewayError('ERR_DATA_DIR', 'the data key is missing but the database holds data encrypted under it; restore the key from backup');
+  }
+  let keys;
+  try {
+    const dataKey = loadOrCreateDataKey(dataDir);
+    const ca = await loadOrCreateCa(dataDir);
+    keys = { dataKey, ca, server: await loadOrCreateServerCert(dataDir, ca), identity: await loadOrCreateIdentity(dataDir), tokenKey: await loadOrCreateTokenKey(dataDir) };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const { dataKey, ca, server, identity, tokenKey } = keys;
   const audit = new AuditStream(logger, now);
   audit.addSink(new AuditLog(db));
   const devices = new DeviceRegistry({

@@ -116,10 +116,16 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#app?.close();
-    if (this.#addresses !== undefined) await this.devicePlane.close();
-    this.context.audit.record({ event: 'gateway.stop', outcome: 'success', severity: 'info', actor: 'system' });
-    this.context.db.close();
+    try {
+      await this.#app?.close();
+      if (this.#addresses !== undefined) await this.devicePlane.close();
+      this.context.audit.record({ event: 'gateway.stop', outcome: 'success', severity: 'info', actor: 'system' });
+    } catch (error) {
+      // A full disk must not keep the store open: the stop entry is lost, the log says why.
+      this.context.logger.error({ err: error }, 'gateway stop could not be audited');
+    } finally {
+      this.context.db.close();
+    }
   }
 }
 

@@ -142,19 +142,26 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
       return refuse('ERR_PKI_INVALID_CSR', 'the CSR is invalid', cause);
     }
     const token = tokenRow!;
+    // ISVS 2.1.10: a key another device holds (or held) is never certified again.
+    const reused = this.#o.db
+      .prepare('SELECT id FROM devices WHERE tls_key_sha256 = ? OR signing_kid = ? OR agreement_kid = ?')
+      .all(issued.publicKeySha256, identity.signing.kid, identity.agreement.kid) as { id: string }[];
+    if (reused.length > 0) refuse('ERR_PKI_INVALID_CSR', 'a key in this request belongs to another enrolled or revoked device');
     const publicIdentity = JSON.stringify({ signing: identity.signing.jwk, agreement: identity.agreement.jwk });
     this.#o.db.transaction(() => {
       const used = this.#o.db.prepare('UPDATE enrolment_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(now, token.token_hash);
       if (used.changes !== 1) throw new GatewayError('ERR_ENROLMENT_TOKEN_INVALID', 'the enrolment token was used meanwhile');
       this.#o.db
         .prepare(
-          `INSERT INTO devices (id, model, patient_id, status, cert_serial, cert_fingerprint, public_identity, enrolled_at)
-           VALUES (?, ?, ?, 'enrolled', ?, ?, ?, ?)
+          `INSERT INTO devices (id, model, patient_id, status, cert_serial, cert_fingerprint, public_identity, enrolled_at,
+             tls_key_sha256, signing_kid, agreement_kid)
+           VALUES (?, ?, ?, 'enrolled', ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET model = excluded.model, patient_id = excluded.patient_id, status = 'enrolled',
              cert_serial = excluded.cert_serial, cert_fingerprint = excluded.cert_fingerprint,
-             public_identity = excluded.public_identity, enrolled_at = excluded.enrolled_at, revoked_at = NULL`,
+             public_identity = excluded.public_identity, enrolled_at = excluded.enrolled_at, revoked_at = NULL,
+             tls_key_sha256 = excluded.tls_key_sha256, signing_kid = excluded.signing_kid, agreement_kid = excluded.agreement_kid`,
         )
-        .run(input.deviceId, token.model, token.patient_id, issued.serial, issued.fingerprint256, publicIdentity, now);
+        .run(input.deviceId, token.model, token.patient_id, issued.serial, issued.fingerprint256, publicIdentity, now, issued.publicKeySha256, identity.signing.kid, identity.agreement.kid);
     })();
     this.#identities.set(input.deviceId, identity);
     this.#patients.set(input.deviceId, token.patient_id);

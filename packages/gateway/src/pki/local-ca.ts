@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 import { GatewayError } from '../errors.js';
@@ -35,6 +35,8 @@ export interface IssuedCertificate {
   readonly serial: string;
   /** SHA-256 fingerprint, as node:crypto prints it. */
   readonly fingerprint256: string;
+  /** Hex SHA-256 of the certified public key (SubjectPublicKeyInfo DER). */
+  readonly publicKeySha256: string;
 }
 
 async function exportKeyPem(key: CryptoKey): Promise<string> {
@@ -170,6 +172,12 @@ export class LocalCa {
     });
     const pem = cert.toString('pem');
     const node = new X509Certificate(pem);
-    return { certPem: pem, serial: node.serialNumber.toUpperCase(), fingerprint256: node.fingerprint256 };
+    const spki = node.publicKey.export({ type: 'spki', format: 'der' });
+    return {
+      certPem: pem,
+      serial: node.serialNumber.toUpperCase(),
+      fingerprint256: node.fingerprint256,
+      publicKeySha256: createHash('sha256').update(spki).digest('hex'),
+    };
   }
 }

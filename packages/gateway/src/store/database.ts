@@ -21,6 +21,23 @@ export interface OpenDatabaseOptions {
   readonly maxPageCount?: number;
   /** Open an existing database read-only (audit verification beside a running gateway). */
   readonly readonly?: boolean;
+  /**
+   * The data directory was initialised before (its keys exist): a missing or empty database is
+   * then damage, not a first start, and is refused instead of silently starting empty (F8).
+   */
+  readonly mustExist?: boolean;
+}
+
+/** Checks an existing file on a read-only connection, before anything may write to it. */
+function checkExisting(path: string): void {
+  const probe = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  try {
+    if (probe.pragma('application_id', { simple: true }) !== APPLICATION_ID) throw new Error('not a medsim gateway database');
+    const version = probe.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw new Error(`schema version ${version} is newer than this build (${MIGRATIONS.length})`);
+  } finally {
+    probe.close();
+  }
 }
 
 /**
@@ -38,6 +55,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
       if (db.pragma('application_id', { simple: true }) !== APPLICATION_ID) throw new Error('not a medsim gateway database');
       return db;
     }
+    if (options.mustExist === true && !existed) throw new Error('the database is missing or empty, but this data directory was initialised before');
+    // A foreign or newer file is refused before the WAL switch or a migration could change a byte.
+    if (existed) checkExisting(path);
     db = new BetterSqlite3(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -45,10 +65,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma('busy_timeout = 5000');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`quick_check: ${String(check)}`);
-    const applicationId = db.pragma('application_id', { simple: true });
-    if (existed && applicationId !== APPLICATION_ID) throw new Error('not a medsim gateway database');
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > MIGRATIONS.length) throw new Error(`schema version ${version} is newer than this build (${MIGRATIONS.length})`);
     for (let next = version; next < MIGRATIONS.length; next += 1) {
       const migration = MIGRATIONS[next]!;
       db.transaction(() => {

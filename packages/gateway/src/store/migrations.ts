@@ -132,4 +132,15 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX readings_patient_time ON readings(patient_id, measured_at);
   `,
+  `
+  -- ISVS 2.1.10: no two devices share a key. The TLS key (SHA-256 of its SPKI) and both identity
+  -- keys (RFC 7638 thumbprints) are unique across every device ever enrolled, revoked included:
+  -- a revoked device's keys are compromised and never certified again.
+  ALTER TABLE devices ADD COLUMN tls_key_sha256 TEXT;
+  ALTER TABLE devices ADD COLUMN signing_kid TEXT;
+  ALTER TABLE devices ADD COLUMN agreement_kid TEXT;
+  CREATE UNIQUE INDEX devices_tls_key ON devices(tls_key_sha256);
+  CREATE UNIQUE INDEX devices_signing_kid ON devices(signing_kid);
+  CREATE UNIQUE INDEX devices_agreement_kid ON devices(agreement_kid);
+  `,
 ];

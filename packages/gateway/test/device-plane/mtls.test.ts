@@ -260,10 +260,8 @@ describe('device plane mTLS: who may connect (CTL-05, CTL-06, M7, M14)', () => {
     for (const c of all) expect(gateway.context.devices.get(c.deviceId)?.certificateSerial).toBe(serialOf(c.enrolment.certificatePem));
   });
 
-  // KNOWN GAP (reported, src/devices/device-registry.ts is not this suite's to change): enrol()
-  // issues a certificate for any valid CSR, also one over a public key another enrolled device
-  // already holds. `it.fails` keeps the gap visible; turn it into `it` once enrol() refuses it.
-  it.fails('[CTL-05][CTL-11] enrolling a second device with a TLS key another device already holds is refused (ISVS 2.1.10)', { tags: ['CTL-05', 'CTL-11'] }, async () => {
+  // enrol() refuses a CSR over a public key another device holds or held (unique key hashes).
+  it('[CTL-05][CTL-11] enrolling a second device with a TLS key another device already holds is refused (ISVS 2.1.10)', { tags: ['CTL-05', 'CTL-11'] }, async () => {
     const gateway = await started();
     const first = await enrolDevice(gateway, 'pulse-ox-0116');
     // A second device presents the first device's CSR (same key pair) with its own token.

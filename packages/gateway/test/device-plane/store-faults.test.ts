@@ -232,10 +232,9 @@ describe('damaged database at start (F8)', () => {
     }
   });
 
-  // KNOWN GAP (reported; src/store/database.ts is not this suite's to change): openDatabase()
-  // sets journal_mode=WAL before it reads application_id, so a refused foreign file is still
-  // rewritten (header bytes 18-19 switched to WAL). `it.fails` keeps the gap visible.
-  it.fails('[CTL-21][F8] a refused foreign SQLite file is left byte-identical', { tags: ['CTL-21', 'F8'] }, async () => {
+  // openDatabase() checks application_id and the schema version on a read-only connection
+  // before anything (the WAL switch included) may write to the file.
+  it('[CTL-21][F8] a refused foreign SQLite file is left byte-identical', { tags: ['CTL-21', 'F8'] }, async () => {
     await refusesToStart(await withForeignDatabase(0x12345678));
   });
 
@@ -247,15 +246,13 @@ describe('damaged database at start (F8)', () => {
     await refusesToStart(path);
   });
 
-  // KNOWN GAP (reported; src/store/database.ts and src/bootstrap.ts are not this suite's to
-  // change): openDatabase() treats a zero-length or missing gateway.db as a first start, so a
-  // data directory that already holds its keys and CA starts with an empty store: every
-  // enrolled device, reading and audit entry silently gone. `it.fails` keeps the gap visible.
+  // A zero-length or missing gateway.db in a data directory that already holds its keys is
+  // damage, not a first start: the gateway refuses to start rather than start empty.
   for (const [name, damage] of [
     ['truncated to zero bytes', (file: string) => truncateSync(file, 0)],
     ['deleted', (file: string) => unlinkSync(file)],
   ] as const) {
-    it.fails(`[CTL-21][F8] a database ${name} in an initialised data directory stops start-up (never starts empty)`, { tags: ['CTL-21', 'F8'] }, async () => {
+    it(`[CTL-21][F8] a database ${name} in an initialised data directory stops start-up (never starts empty)`, { tags: ['CTL-21', 'F8'] }, async () => {
       const path = await populated();
       damage(`${path}/${DATA_FILES.database}`);
       const result = await startGateway({ dataDir: path }).then(

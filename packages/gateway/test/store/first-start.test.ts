@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, rmSync, statSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { DATA_FILES, type Gateway } from '../../src/index.js';
 import { startGateway, tempDataDir } from '../fixtures.js';
@@ -44,6 +44,15 @@ describe('first start of the embedded default', () => {
     expect(second.context.tokenKey.kid).toBe(kid);
     await second.close();
     chmodSync(`${dir.path}/${DATA_FILES.dataKey}`, 0o644);
+    await expect(startGateway({ dataDir: dir.path })).rejects.toMatchObject({ code: 'ERR_DATA_DIR' });
+    dir.cleanup();
+  });
+
+  it('[CTL-10][F8] a missing data key with a database holding data stops start-up (never a new key over old data)', { tags: ['CTL-10', 'F8'] }, async () => {
+    const dir = tempDataDir();
+    const first = await startGateway({ dataDir: dir.path });
+    await first.close();
+    rmSync(`${dir.path}/${DATA_FILES.dataKey}`);
     await expect(startGateway({ dataDir: dir.path })).rejects.toMatchObject({ code: 'ERR_DATA_DIR' });
     dir.cleanup();
   });
