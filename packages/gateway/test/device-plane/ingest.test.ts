@@ -4,7 +4,7 @@ import { ContentType, STREAM_IDS, v1 } from '@medsim/protocol';
 import { readFileSync } from 'node:fs';
 import type { Gateway } from '../../src/index.js';
 import { DATA_FILES } from '../../src/index.js';
-import { auditEvents, connectDevice, enrolDevice, startGateway, tempDataDir, waitFor } from '../fixtures.js';
+import { LogCapture, auditEvents, connectDevice, enrolDevice, startGateway, tempDataDir, waitFor } from '../fixtures.js';
 
 const gateways: Gateway[] = [];
 afterEach(async () => {
@@ -41,8 +41,9 @@ describe('device plane ingest (real broker, real TLS, real envelopes)', () => {
     await device.close();
   });
 
-  it('[CTL-10][CTL-07] readings are encrypted at rest: the database file holds no plaintext payload', { tags: ['CTL-10', 'CTL-07'] }, async () => {
-    const gateway = await started();
+  it('[CTL-10][CTL-07][CTL-14] readings are encrypted at rest and never logged: no plaintext payload in the database file or the log', { tags: ['CTL-10', 'CTL-07', 'CTL-14'] }, async () => {
+    const log = new LogCapture();
+    const gateway = await started({ log });
     const credentials = await enrolDevice(gateway, 'pulse-ox-0002');
     const device = await connectDevice(gateway, credentials);
     await device.openSession();
@@ -56,6 +57,13 @@ describe('device plane ingest (real broker, real TLS, real envelopes)', () => {
     const file = readFileSync(gateway.state.dataDir.file(DATA_FILES.database));
     expect(file.includes(needle)).toBe(false);
     expect(gateway.context.readings.countForDevice('pulse-ox-0002')).toBe(1);
+    // The log ran at debug level throughout: the value appears in no form.
+    expect(log.text.length).toBeGreaterThan(0);
+    expect(log.text).not.toContain('87.65');
+    expect(log.text).not.toContain(needle.toString('base64'));
+    // Nor does the stored reading's own row hold it in any readable column.
+    const row = gateway.context.db.prepare("SELECT * FROM readings WHERE device_id = 'pulse-ox-0002'").get() as Record<string, unknown>;
+    expect(JSON.stringify(row)).not.toContain('87.65');
   });
 
   it('[CTL-08][M15] a redelivered envelope is acknowledged again and stored once', { tags: ['CTL-08', 'M15'] }, async () => {
