@@ -38,20 +38,14 @@ interface AuditRow {
   hash: Buffer;
 }
 
+/** A record's columns after seq, in table order: what is stored and what is hashed. */
+function columnsOf(record: AuditRecord): (string | null)[] {
+  return [record.at, record.event, record.outcome, record.severity, record.actor, record.role ?? null, record.source ?? null, record.object ?? null, record.code ?? null];
+}
+
 /** The hashed bytes of one entry: a JSON array in fixed field order (no key-order ambiguity). */
 function entryHash(prevHash: Uint8Array, seq: number, record: AuditRecord): Buffer {
-  const canonical = JSON.stringify([
-    seq,
-    record.at,
-    record.event,
-    record.outcome,
-    record.severity,
-    record.actor,
-    record.role ?? null,
-    record.source ?? null,
-    record.object ?? null,
-    record.code ?? null,
-  ]);
+  const canonical = JSON.stringify([seq, ...columnsOf(record)]);
   return createHash('sha256').update(prevHash).update(canonical, 'utf8').digest();
 }
 
@@ -91,20 +85,7 @@ export class AuditLog implements AuditSink {
     const last = this.#last ?? (this.#head.get() as { seq: number; hash: Buffer } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
     const seq = last.seq + 1;
     const hash = entryHash(last.hash, seq, record);
-    this.#insert.run(
-      seq,
-      record.at,
-      record.event,
-      record.outcome,
-      record.severity,
-      record.actor,
-      record.role ?? null,
-      record.source ?? null,
-      record.object ?? null,
-      record.code ?? null,
-      last.hash,
-      hash,
-    );
+    this.#insert.run(seq, ...columnsOf(record), last.hash, hash);
     this.#last = { seq, hash };
   }
 }

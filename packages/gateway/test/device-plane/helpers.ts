@@ -16,6 +16,7 @@ import { runInNewContext } from 'node:vm';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { DATA_FILES, deviceUri, type Gateway } from '../../src/index.js';
+import { startGateway } from '../fixtures.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -368,4 +369,35 @@ export function connectBytes(fields: {
     hasPass ? str(Buffer.from(fields.password!)) : Buffer.alloc(0),
   ]);
   return Buffer.concat([Buffer.of(0x10), varint(body.length), body]);
+}
+
+/** Anything a test opens against the gateway: closed after each test. */
+export type Closable = RawMqtt | MqttClient | { readonly credentials: DeviceCredentials; close(): Promise<void> };
+
+/**
+ * The gateways and clients of one test file, closed after each test (registers the afterEach):
+ * `started()` starts a gateway with config overrides, `track()` adds clients to close.
+ */
+export function perTestResources(afterEach: (fn: () => Promise<void>) => void): {
+  started: (overrides?: Record<string, unknown>) => Promise<Gateway>;
+  track: (...items: Closable[]) => void;
+} {
+  const gateways: Gateway[] = [];
+  const clients: Closable[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) {
+      if (c instanceof RawMqtt) c.destroy();
+      else if ('credentials' in c) await c.close().catch(() => undefined);
+      else c.end(true);
+    }
+    await Promise.all(gateways.splice(0).map((g) => g.close()));
+  });
+  return {
+    started: async (overrides = {}) => {
+      const gateway = await startGateway({ overrides });
+      gateways.push(gateway);
+      return gateway;
+    },
+    track: (...items) => clients.push(...items),
+  };
 }

@@ -6,28 +6,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { pulseOximeterReading, type DeviceClient, type DeviceCredentials } from '@medsim/testkit';
-import type { MqttClient } from 'mqtt';
 import { connect as netConnect } from 'node:net';
 import type { Gateway } from '../../src/index.js';
-import { auditEvents, connectDevice, enrolDevice, startGateway, waitFor } from '../fixtures.js';
-import { RawMqtt, deviceTls, publishBytes, rss, sleep, varint } from './helpers.js';
+import { auditEvents, connectDevice, enrolDevice, waitFor } from '../fixtures.js';
+import { RawMqtt, deviceTls, perTestResources, publishBytes, rss, sleep, varint } from './helpers.js';
 
-const gateways: Gateway[] = [];
-const cleanup: (RawMqtt | MqttClient | DeviceClient)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0)) {
-    if (c instanceof RawMqtt) c.destroy();
-    else if ('credentials' in c) await c.close().catch(() => undefined);
-    else c.end(true);
-  }
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-
-async function started(overrides: Record<string, unknown> = {}): Promise<Gateway> {
-  const gateway = await startGateway({ overrides });
-  gateways.push(gateway);
-  return gateway;
-}
+const { started, track } = perTestResources(afterEach);
+const cleanup = { push: track };
 
 async function device(gateway: Gateway, credentials: DeviceCredentials): Promise<DeviceClient> {
   const client = await connectDevice(gateway, credentials);

@@ -8,29 +8,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceCredentials, pulseOximeterReading, type DeviceClient } from '@medsim/testkit';
 import { X509Certificate } from 'node:crypto';
-import type { MqttClient } from 'mqtt';
 import type { TLSSocket } from 'node:tls';
 import { LocalCa } from '../../src/pki/local-ca.js';
 import type { Gateway } from '../../src/index.js';
-import { auditEvents, connectDevice, enrolDevice, startGateway, waitFor } from '../fixtures.js';
-import { RawMqtt, attemptConnect, connectPacket, deviceMqttOptions, deviceTls, issueFromGatewayCa, serialOf, sleep } from './helpers.js';
+import { auditEvents, connectDevice, enrolDevice, waitFor } from '../fixtures.js';
+import { RawMqtt, attemptConnect, connectPacket, deviceMqttOptions, deviceTls, issueFromGatewayCa, perTestResources, serialOf, sleep } from './helpers.js';
 
-const gateways: Gateway[] = [];
-const clients: (MqttClient | DeviceClient | RawMqtt)[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) {
-    if (c instanceof RawMqtt) c.destroy();
-    else if ('credentials' in c) await c.close().catch(() => undefined);
-    else c.end(true);
-  }
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-
-async function started(overrides: Record<string, unknown> = {}): Promise<Gateway> {
-  const gateway = await startGateway({ overrides });
-  gateways.push(gateway);
-  return gateway;
-}
+const { started, track } = perTestResources(afterEach);
+const clients = { push: track };
 
 async function device(gateway: Gateway, id: string): Promise<DeviceClient> {
   const client = await connectDevice(gateway, await enrolDevice(gateway, id));
