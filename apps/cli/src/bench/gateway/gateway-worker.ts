@@ -6,7 +6,7 @@
 import { createGateway, loadConfig, UserStore, generatePassword, type Gateway } from '@medsim/gateway';
 import { createLogger } from '@medsim/logging';
 import type { EnrolmentRequest } from '@medsim/testkit';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
@@ -66,7 +66,8 @@ port.on('message', (message: GatewayWorkerRequest) => {
       }
       port.postMessage({ type: 'enrolled', answers, patients });
     } else if (message.type === 'counters') {
-      port.postMessage({ type: 'counters', counters: { ...gateway.ingest.counters } });
+      const wal = `${gateway.state.dataDir.file('gateway.db')}-wal`;
+      port.postMessage({ type: 'counters', counters: { ...gateway.ingest.counters, walBytes: existsSync(wal) ? statSync(wal).size : 0 } });
     } else {
       await gateway.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -58,7 +58,7 @@ export interface GatewayBenchResult {
   };
   readonly goals: readonly GatewayGoal[];
   /** The gateway's ingest counters at the end: readings stored, duplicates, refusals, commits (fsyncs). */
-  readonly ingest: { readonly stored: number; readonly duplicates: number; readonly refused: number; readonly commits: number };
+  readonly ingest: { readonly stored: number; readonly duplicates: number; readonly refused: number; readonly commits: number; readonly walBytes: number };
 }
 
 /** A subscriber in its own thread; receipts go to whichever book is current. */
