@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceCredentials, pulseOximeterReading, type DeviceClient } from '@medsim/testkit';
 import { X509Certificate } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { LocalCa } from '../../src/pki/local-ca.js';
 import type { Gateway } from '../../src/index.js';
 import { auditEvents, connectDevice, enrolDevice, waitFor } from '../fixtures.js';
@@ -16,6 +16,19 @@ import { RawMqtt, attemptConnect, connectPacket, deviceMqttOptions, deviceTls, i
 
 const { started, track } = perTestResources(afterEach);
 const clients = { push: track };
+
+/** A TLS client hello with `tls` options never reaches MQTT, and the server audits `code`. */
+async function expectTlsRefused(gateway: Gateway, credentials: DeviceCredentials, tls: ConnectionOptions, code: string): Promise<void> {
+  const before = audited(gateway, 'mqtt.tls-refused').length;
+  const raw = RawMqtt.tls(gateway.addresses.mqttPort, { ...deviceTls(credentials), ...tls });
+  clients.push(raw);
+  raw.send(connectPacket(credentials.deviceId));
+  expect(await raw.waitClosed(3_000)).toBe(true);
+  expect(raw.secureAt).toBeUndefined();
+  expect(raw.packets).toEqual([]);
+  await waitFor(() => audited(gateway, 'mqtt.tls-refused').length > before, 2_000, 'tls-refused audit');
+  expect(audited(gateway, 'mqtt.tls-refused')[before]).toBe(`mqtt.tls-refused:${code}`);
+}
 
 async function device(gateway: Gateway, id: string): Promise<DeviceClient> {
   const client = await connectDevice(gateway, await enrolDevice(gateway, id));
@@ -156,17 +169,9 @@ describe('device plane mTLS: who may connect (CTL-05, CTL-06, M7, M14)', () => {
     const gateway = await started();
     const credentials = await enrolDevice(gateway, 'pulse-ox-0107');
     for (const maxVersion of ['TLSv1', 'TLSv1.1'] as const) {
-      const before = audited(gateway, 'mqtt.tls-refused').length;
       // SECLEVEL=0 lets this OpenSSL client actually offer the old versions: the refusal must
       // come from the server (its tlsClientError is the proof the hello reached it).
-      const raw = RawMqtt.tls(gateway.addresses.mqttPort, { ...deviceTls(credentials), minVersion: 'TLSv1', maxVersion, ciphers: 'DEFAULT:@SECLEVEL=0' });
-      clients.push(raw);
-      raw.send(connectPacket(credentials.deviceId));
-      expect(await raw.waitClosed(3_000)).toBe(true);
-      expect(raw.secureAt).toBeUndefined();
-      expect(raw.packets).toEqual([]);
-      await waitFor(() => audited(gateway, 'mqtt.tls-refused').length > before, 2_000, 'tls-refused audit');
-      expect(audited(gateway, 'mqtt.tls-refused')[before]).toBe('mqtt.tls-refused:ERR_SSL_UNSUPPORTED_PROTOCOL');
+      await expectTlsRefused(gateway, credentials, { minVersion: 'TLSv1', maxVersion, ciphers: 'DEFAULT:@SECLEVEL=0' }, 'ERR_SSL_UNSUPPORTED_PROTOCOL');
     }
   });
 
@@ -174,15 +179,7 @@ describe('device plane mTLS: who may connect (CTL-05, CTL-06, M7, M14)', () => {
     const gateway = await started();
     const credentials = await enrolDevice(gateway, 'pulse-ox-0108');
     for (const cipher of ['ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-ECDSA-AES256-SHA384']) {
-      const before = audited(gateway, 'mqtt.tls-refused').length;
-      const raw = RawMqtt.tls(gateway.addresses.mqttPort, { ...deviceTls(credentials), maxVersion: 'TLSv1.2', ciphers: cipher });
-      clients.push(raw);
-      raw.send(connectPacket(credentials.deviceId));
-      expect(await raw.waitClosed(3_000)).toBe(true);
-      expect(raw.secureAt).toBeUndefined();
-      expect(raw.packets).toEqual([]);
-      await waitFor(() => audited(gateway, 'mqtt.tls-refused').length > before, 2_000, 'tls-refused audit');
-      expect(audited(gateway, 'mqtt.tls-refused')[before]).toBe('mqtt.tls-refused:ERR_SSL_NO_SHARED_CIPHER');
+      await expectTlsRefused(gateway, credentials, { maxVersion: 'TLSv1.2', ciphers: cipher }, 'ERR_SSL_NO_SHARED_CIPHER');
     }
   });
 

@@ -15,7 +15,6 @@ import { Agent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { URI, type TOTP } from 'otpauth';
 import { WebSocket } from 'ws';
 import { AuditLog, queryAuditLog, type AuditEntry } from '../../src/audit/audit-log.js';
@@ -29,6 +28,7 @@ import { ReadingFeed, ReadingStore } from '../../src/store/readings.js';
 import { createUserPlane, type UserPlaneOptions } from '../../src/user-plane/server.js';
 import type { UserRole } from '../../src/users/roles.js';
 import { UserStore } from '../../src/users/user-store.js';
+import { LogCapture } from '../fixtures.js';
 
 /** A clock tests move by hand. */
 export class TestClock {
@@ -39,17 +39,8 @@ export class TestClock {
   }
 }
 
-/** Collects what a logger writes. */
-export class Capture extends Writable {
-  readonly chunks: string[] = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.chunks.push(chunk.toString());
-    done();
-  }
-  get text(): string {
-    return this.chunks.join('');
-  }
-}
+/** Collects what a logger writes (the shared one of the gateway's tests). */
+export { LogCapture as Capture };
 
 /** An HTTP answer. */
 export interface Answer {
@@ -94,7 +85,7 @@ export class Harness {
     readonly users: UserStore,
     readonly app: FastifyInstance,
     readonly clock: TestClock,
-    readonly logs: Capture,
+    readonly logs: LogCapture,
     readonly dir: string,
     readonly port: number,
   ) {
@@ -107,7 +98,7 @@ export class Harness {
     const dir = mkdtempSync(join(tmpdir(), 'medsim-user-plane-'));
     const db = openDatabase(join(dir, 'gateway.db'));
     const dataKey = new DataKey(DataKey.generate());
-    const logs = new Capture();
+    const logs = new LogCapture();
     const logger = createLogger({ destination: logs, level: 'debug' });
     const clock = new TestClock();
     const audit = new AuditStream(logger, clock.now);
