@@ -13,7 +13,9 @@ import type { GatewayContext } from './context.js';
 import { DevicePlane } from './device-plane/broker.js';
 import { DeviceSessions } from './device-plane/device-sessions.js';
 import { Ingest } from './device-plane/ingest.js';
+import { Checkpointer, SAFETY_NET_PAGES } from './store/checkpointer.js';
 import type { OpenDatabaseOptions } from './store/database.js';
+import { DATA_FILES } from './data-dir.js';
 import { createUserPlane, type UserPlaneOptions } from './user-plane/server.js';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
@@ -59,6 +61,7 @@ export class Gateway {
   readonly users: UserStore;
   #addresses: GatewayAddresses | undefined;
   #app: FastifyInstance | undefined;
+  #checkpointer: Checkpointer | undefined;
   readonly #userPlaneOptions: UserPlaneOptions;
   #closed = false;
 
@@ -90,6 +93,10 @@ export class Gateway {
   /** Starts both listeners. */
   async listen(): Promise<GatewayAddresses> {
     const { config } = this.context;
+    this.#checkpointer = Checkpointer.start(this.state.dataDir.file(DATA_FILES.database), this.context.db, 500, (code) =>
+      this.context.logger.warn({ code }, 'WAL checkpoint failed; the writer checkpoints by itself past the safety net'),
+    );
+    this.context.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
     this.#app = await createUserPlane(this.context, { users: this.users }, this.#userPlaneOptions);
     await this.#app.listen({ host: config.host, port: config['http.port'] });
     const httpPort = (this.#app.server.address() as AddressInfo).port;
@@ -124,6 +131,7 @@ export class Gateway {
       // A full disk must not keep the store open: the stop entry is lost, the log says why.
       this.context.logger.error({ err: error }, 'gateway stop could not be audited');
     } finally {
+      await this.#checkpointer?.stop();
       this.context.db.close();
     }
   }
