@@ -5,7 +5,7 @@
  * a damaged or foreign file stops start-up instead of starting empty (F8).
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { GatewayError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -58,6 +58,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     if (options.mustExist === true && !existed) throw new Error('the database is missing or empty, but this data directory was initialised before');
     // A foreign or newer file is refused before the WAL switch or a migration could change a byte.
     if (existed) checkExisting(path);
+    // Created 0600 (it holds password hashes and sealed data); SQLite gives its WAL and shared-
+    // memory files the database file's mode.
+    if (!existsSync(path)) closeSync(openSync(path, 'wx', 0o600));
     db = new BetterSqlite3(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

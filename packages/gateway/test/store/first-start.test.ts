@@ -9,7 +9,8 @@ afterEach(async () => {
   await Promise.all(gateways.splice(0).map((g) => g.close()));
 });
 
-const SECRET_FILES = [DATA_FILES.caKey, DATA_FILES.serverKey, DATA_FILES.gatewayIdentity, DATA_FILES.tokenKey, DATA_FILES.dataKey];
+// The database too: it holds password hashes and sealed readings.
+const SECRET_FILES = [DATA_FILES.caKey, DATA_FILES.serverKey, DATA_FILES.gatewayIdentity, DATA_FILES.tokenKey, DATA_FILES.dataKey, DATA_FILES.database, `${DATA_FILES.database}-wal`];
 
 describe('first start of the embedded default', () => {
   it('[CTL-10][CTL-11] creates the data directory 0700 and every key file 0600', { tags: ['CTL-10', 'CTL-11'] }, async () => {
