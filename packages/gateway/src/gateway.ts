@@ -81,6 +81,7 @@ export class Gateway {
       ingest: this.ingest,
       audit: ctx.audit,
       logger: ctx.logger.child({ component: 'device-plane' }),
+      now: ctx.now,
     });
   }
 

@@ -97,8 +97,11 @@ export class DeviceClient {
       };
       this.mqtt.on('message', onMessage);
     });
-    await this.mqtt.publishAsync(deviceTopic(deviceId, 'session'), Buffer.from(pending.message), { qos: 1 });
-    this.#session = pending.complete(await reply);
+    // A gateway that refuses the handshake closes the connection: fail then, not at a timeout.
+    const closed = new Promise<never>((_, reject) => this.mqtt.once('close', () => reject(new Error('connection closed during the handshake'))));
+    closed.catch(() => undefined);
+    await Promise.race([this.mqtt.publishAsync(deviceTopic(deviceId, 'session'), Buffer.from(pending.message), { qos: 1 }), closed]);
+    this.#session = pending.complete(await Promise.race([reply, closed]));
     return this.#session;
   }
 

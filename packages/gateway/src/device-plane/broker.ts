@@ -26,6 +26,7 @@ import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { deviceUri } from '../pki/local-ca.js';
 import type { DeviceSessions } from './device-sessions.js';
 import type { Ingest } from './ingest.js';
+import { RateLimiter } from '../limits/rate-limit.js';
 import { guardSocket } from './packet-guard.js';
 
 /** TLS 1.2 suites allowed: ECDHE with AEAD only (TLS 1.3 suites are all AEAD). */
@@ -51,6 +52,8 @@ export interface DevicePlaneOptions {
   readonly ingest: Ingest;
   readonly audit: AuditStream;
   readonly logger: Logger;
+  /** The gateway's clock (rate limits). */
+  readonly now?: () => number;
 }
 
 /**
@@ -80,10 +83,12 @@ export class DevicePlane {
   readonly #perAddress = new Map<string, number>();
   readonly #inflight = new WeakMap<Client, number>();
   readonly #sockets = new Set<Socket>();
+  readonly #handshakes: RateLimiter;
 
   constructor(options: DevicePlaneOptions) {
     this.#o = options;
     const { config } = options;
+    this.#handshakes = new RateLimiter(config['mqtt.handshakesPerMinute'], options.now ?? Date.now);
     this.broker = new Aedes({
       id: 'medsim-gateway',
       concurrency: 1000,
@@ -320,6 +325,11 @@ export class DevicePlane {
       cb(typed);
     };
     if (channel === 'session') {
+      // A handshake costs the gateway public-key work and a durable write: capped per device.
+      if (!this.#handshakes.take(deviceId).ok) {
+        settle(new GatewayError('ERR_MQTT_LIMIT', 'too many session handshakes', { details: { perMinute: this.#o.config['mqtt.handshakesPerMinute'] } }));
+        return;
+      }
       try {
         const reply = this.#o.sessions.accept(packet.payload as Buffer, deviceId);
         this.publish(deviceId, 'sessionAccept', reply).then(() => settle(), settle);

@@ -17,7 +17,7 @@ import { LoginService } from './auth/login.js';
 import { RefreshTokens } from './auth/refresh-tokens.js';
 import { errorHandler, sendProblem } from './http-errors.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter } from '../limits/rate-limit.js';
 import { installRouteGuard } from './rbac/route-guard.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerCareTeamRoutes } from './routes/care-team-routes.js';

@@ -260,3 +260,19 @@ describe('inflight and concurrency (CTL-16, M11)', () => {
     expect(clients.every((c) => c.mqtt.connected)).toBe(true);
   });
 });
+
+describe('session handshake rate', () => {
+  it('[CTL-16] a device opening sessions faster than mqtt.handshakesPerMinute is cut off, and audited', { tags: ['CTL-16'] }, async () => {
+    const gateway = await started({ 'mqtt.handshakesPerMinute': 2 });
+    const client = await device(gateway, await enrolDevice(gateway, 'pulse-ox-0190'));
+    await client.openSession();
+    await client.openSession();
+    const closed = client.closed();
+    await expect(client.openSession()).rejects.toThrow();
+    await closed;
+    expect(auditEvents(gateway)).toContain('envelope.refused:ERR_MQTT_LIMIT');
+    // Only that device: another one still opens its session.
+    const other = await device(gateway, await enrolDevice(gateway, 'pulse-ox-0191'));
+    await other.openSession();
+  });
+});

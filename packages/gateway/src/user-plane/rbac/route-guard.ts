@@ -11,7 +11,7 @@ import type { AuditStream } from '@medsim/logging';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors.js';
 import type { Authenticator, Principal } from '../auth/authenticate.js';
-import type { RateLimiter } from '../rate-limit.js';
+import type { RateLimiter } from '../../limits/rate-limit.js';
 import { PERMISSIONS, allows, type Permission } from './permissions.js';
 
 /** A route's declared access, as fastify route config. */

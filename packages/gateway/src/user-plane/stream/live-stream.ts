@@ -23,7 +23,7 @@ import type { ReadingFeed, ReadingJson } from '../../store/readings.js';
 import type { UserStore } from '../../users/user-store.js';
 import { MAX_TOKEN_LENGTH } from '../auth/access-token.js';
 import type { Authenticator, Principal } from '../auth/authenticate.js';
-import { RateLimiter } from '../rate-limit.js';
+import { RateLimiter } from '../../limits/rate-limit.js';
 import { allows } from '../rbac/permissions.js';
 import { canReadPatient } from '../rbac/scope.js';
 import { endCode, type SessionEnded, type SessionStore } from '../sessions/session-store.js';
