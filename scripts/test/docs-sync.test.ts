@@ -5,6 +5,7 @@ import { protocolErrorCatalogue } from '@medsim/protocol';
 import { cryptoErrorCatalogue } from '@medsim/crypto';
 import * as protocol from '@medsim/protocol';
 import * as crypto from '@medsim/crypto';
+import * as ble from '@medsim/ble-radio';
 import { renderAllDocs } from '../docs/render-all.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,11 +18,11 @@ describe('generated documents stay true', () => {
   }
 
   it('[CTL-23] every exported error class has a catalogued code, and every catalogued code a class', { tags: ['CTL-23'] }, () => {
-    const catalogued = new Set([...Object.keys(protocolErrorCatalogue), ...Object.keys(cryptoErrorCatalogue)]);
+    const catalogued = new Set([...Object.keys(protocolErrorCatalogue), ...Object.keys(cryptoErrorCatalogue), ...Object.keys(ble.bleErrorCatalogue)]);
     const thrown = new Set<string>();
-    for (const value of [...Object.values(protocol), ...Object.values(crypto)]) {
+    for (const value of [...Object.values(protocol), ...Object.values(crypto), ...Object.values(ble)]) {
       if (typeof value !== 'function' || !(value.prototype instanceof protocol.MedsimError)) continue;
-      if (value === protocol.ProtocolError || value === crypto.CryptoError) continue;
+      if (value === protocol.ProtocolError || value === crypto.CryptoError || value === ble.BleError) continue;
       const instance = new (value as new (message: string) => protocol.MedsimError)('probe');
       expect(catalogued.has(instance.code)).toBe(true);
       thrown.add(instance.code);
