@@ -4,3 +4,4 @@
 export * from './device-credentials.js';
 export * from './device-client.js';
 export * from './readings.js';
+export * from './refusal.js';

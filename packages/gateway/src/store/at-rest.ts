@@ -4,8 +4,9 @@
  * associated data so a ciphertext copied into another row does not open.
  *
  * Blob layout: version (1 byte, 1) ‖ nonce (12 random bytes) ‖ ciphertext ‖ tag (16 bytes).
- * Random 96-bit nonces keep one key within NIST SP 800-38D's 2^32 encryptions; the gateway
- * counts them (`sealed`) so an operator can rotate well before (docs/architecture.md).
+ * Random 96-bit nonces allow 2^32 encryptions under one key (NIST SP 800-38D): about five days
+ * at a sustained 10,000 readings/s. Key rotation with re-encryption is not built yet (a CTL-10
+ * gap, recorded in the gateway issue's closing note).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { GatewayError } from '../errors.js';
@@ -35,7 +36,6 @@ class NoncePool {
 export class DataKey {
   readonly #key: Buffer;
   readonly #nonces = new NoncePool();
-  #sealed = 0;
 
   constructor(key: Uint8Array) {
     if (key.length !== KEY_BYTES) throw new GatewayError('ERR_DATA_DIR', 'the data key must be 32 bytes');
@@ -47,18 +47,12 @@ export class DataKey {
     return randomBytes(KEY_BYTES);
   }
 
-  /** Values sealed by this process. */
-  get sealed(): number {
-    return this.#sealed;
-  }
-
   /** Encrypts `plaintext`, bound to `context` (e.g. "reading|pump-1|…"). */
   seal(plaintext: Uint8Array, context: string): Buffer {
     const nonce = this.#nonces.next();
     const cipher = createCipheriv('aes-256-gcm', this.#key, nonce);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const out = Buffer.concat([Buffer.of(VERSION), nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-    this.#sealed += 1;
     return out;
   }
 

@@ -1,5 +1,4 @@
 /** The user store and its pieces, without the network (CTL-02, CTL-10). */
-import { MedsimError } from '@medsim/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { checkPasswordPolicy, generatePassword, hashPassword, verifyPassword } f
 import { acceptTotp } from '../../src/users/totp.js';
 import { UserStore } from '../../src/users/user-store.js';
 import { TestClock } from './fixtures.js';
+import { refusalCode } from '@medsim/testkit';
 
 let dir: string;
 let db: Database;
@@ -19,15 +19,7 @@ let key: DataKey;
 let store: UserStore;
 const clock = new TestClock();
 
-const codeOf = async (fn: () => unknown): Promise<string> => {
-  try {
-    await fn();
-  } catch (error) {
-    if (error instanceof MedsimError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-};
+
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'medsim-users-'));
@@ -54,7 +46,7 @@ describe('passwords', () => {
   });
 
   it('[CTL-02] the policy: 12 to 128 characters, no user name inside, not a common password', { tags: ['CTL-02'] }, async () => {
-    const refuse = (username: string, password: string): Promise<string> => codeOf(() => checkPasswordPolicy(username, password));
+    const refuse = (username: string, password: string): Promise<string> => refusalCode(() => checkPasswordPolicy(username, password));
     expect(await refuse('alice', 'elevenchars')).toBe('ERR_AUTH_WEAK_PASSWORD');
     expect(await refuse('alice', 'y'.repeat(129))).toBe('ERR_AUTH_WEAK_PASSWORD');
     expect(await refuse('alice', 'xx-ALICE-passphrase')).toBe('ERR_AUTH_WEAK_PASSWORD');
@@ -121,13 +113,13 @@ describe('the store', () => {
 
   it('[CTL-02] validates new users: name, role, patient link, uniqueness (case-insensitive)', { tags: ['CTL-02'] }, async () => {
     const password = 'a-good-long-passphrase';
-    expect(await codeOf(() => store.createUser({ username: 'no', role: 'clinician', password }))).toBe('ERR_BAD_REQUEST');
-    expect(await codeOf(() => store.createUser({ username: 'bad name!', role: 'clinician', password }))).toBe('ERR_BAD_REQUEST');
-    expect(await codeOf(() => store.createUser({ username: 'pat-1', role: 'patient', password }))).toBe('ERR_BAD_REQUEST');
-    expect(await codeOf(() => store.createUser({ username: 'pat-1', role: 'patient', password, patientId: '00000000-0000-4000-8000-000000000000' }))).toBe('ERR_NOT_FOUND');
-    expect(await codeOf(() => store.createUser({ username: 'doc-1', role: 'clinician', password, patientId: store.createPatient('P').id }))).toBe('ERR_BAD_REQUEST');
+    expect(await refusalCode(() => store.createUser({ username: 'no', role: 'clinician', password }))).toBe('ERR_BAD_REQUEST');
+    expect(await refusalCode(() => store.createUser({ username: 'bad name!', role: 'clinician', password }))).toBe('ERR_BAD_REQUEST');
+    expect(await refusalCode(() => store.createUser({ username: 'pat-1', role: 'patient', password }))).toBe('ERR_BAD_REQUEST');
+    expect(await refusalCode(() => store.createUser({ username: 'pat-1', role: 'patient', password, patientId: '00000000-0000-4000-8000-000000000000' }))).toBe('ERR_NOT_FOUND');
+    expect(await refusalCode(() => store.createUser({ username: 'doc-1', role: 'clinician', password, patientId: store.createPatient('P').id }))).toBe('ERR_BAD_REQUEST');
     await store.createUser({ username: 'Dr.Who', role: 'clinician', password });
-    expect(await codeOf(() => store.createUser({ username: 'dr.who', role: 'clinician', password }))).toBe('ERR_CONFLICT');
+    expect(await refusalCode(() => store.createUser({ username: 'dr.who', role: 'clinician', password }))).toBe('ERR_CONFLICT');
     expect(store.credentials('DR.WHO')?.username).toBe('dr.who');
   });
 
@@ -136,7 +128,7 @@ describe('the store', () => {
     const row = db.prepare('SELECT totp_secret_enc FROM users WHERE id = ?').get(id) as { totp_secret_enc: Buffer };
     const secret = key.open(row.totp_secret_enc, `totp|${id}`);
     expect(totpUri).toContain(new Secret({ buffer: new Uint8Array(secret).buffer }).base32);
-    expect(await codeOf(() => key.open(row.totp_secret_enc, 'totp|someone-else'))).toBe('ERR_STORE_CORRUPT');
+    expect(await refusalCode(() => key.open(row.totp_secret_enc, 'totp|someone-else'))).toBe('ERR_STORE_CORRUPT');
     const patient = store.createPatient('  Jane Roe  ');
     expect(patient.displayName).toBe('Jane Roe');
     const stored = db.prepare('SELECT display_name_enc FROM patients WHERE id = ?').get(patient.id) as { display_name_enc: Buffer };
