@@ -21,7 +21,8 @@ export const allowedDependencies = {
 /** What a package's tests may import besides its own dependencies. */
 export const allowedTestDependencies = {
   gateway: ['@medsim/testkit'],
-  devices: ['@medsim/testkit'],
+  // The device zoo is proved end to end against a real gateway (conformance suite).
+  devices: ['@medsim/testkit', '@medsim/gateway'],
 };
 
 const workspacePackages = Object.keys(allowedDependencies).map((name) => `@medsim/${name}`);

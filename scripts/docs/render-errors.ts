@@ -3,12 +3,14 @@ import { protocolErrorCatalogue, type ErrorCatalogue } from '@medsim/protocol';
 import { cryptoErrorCatalogue } from '@medsim/crypto';
 import { gatewayErrorCatalogue } from '@medsim/gateway';
 import { bleErrorCatalogue } from '@medsim/ble-radio';
+import { devicesErrorCatalogue } from '@medsim/devices';
 
 const catalogues: readonly { readonly pkg: string; readonly catalogue: ErrorCatalogue }[] = [
   { pkg: '@medsim/protocol', catalogue: protocolErrorCatalogue },
   { pkg: '@medsim/crypto', catalogue: cryptoErrorCatalogue },
   { pkg: '@medsim/gateway', catalogue: gatewayErrorCatalogue },
   { pkg: '@medsim/ble-radio', catalogue: bleErrorCatalogue },
+  { pkg: '@medsim/devices', catalogue: devicesErrorCatalogue },
 ];
 
 const cell = (text: string): string => text.replace(/\|/gu, '\\|');
