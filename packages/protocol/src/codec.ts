@@ -18,6 +18,7 @@ import {
   validateSignedTherapyCommand,
   validateTherapyCommand,
   validateTherapyCommandAck,
+  validateSignedTherapyCommandAck,
 } from './internal/validate/therapy.js';
 import { validateVitalSignReading } from './internal/validate/vitals.js';
 import { validateWaveformFrame } from './internal/validate/waveform.js';
@@ -38,6 +39,7 @@ export interface Messages {
   TherapyCommand: v1.TherapyCommand;
   SignedTherapyCommand: v1.SignedTherapyCommand;
   TherapyCommandAck: v1.TherapyCommandAck;
+  SignedTherapyCommandAck: v1.SignedTherapyCommandAck;
   DeviceStatus: v1.DeviceStatus;
   Alarm: v1.Alarm;
   FirmwareUpdateStatus: v1.FirmwareUpdateStatus;
@@ -56,6 +58,7 @@ export interface MessageFields {
   TherapyCommand: v1.TherapyCommand.$Properties;
   SignedTherapyCommand: v1.SignedTherapyCommand.$Properties;
   TherapyCommandAck: v1.TherapyCommandAck.$Properties;
+  SignedTherapyCommandAck: v1.SignedTherapyCommandAck.$Properties;
   DeviceStatus: v1.DeviceStatus.$Properties;
   Alarm: v1.Alarm.$Properties;
   FirmwareUpdateStatus: v1.FirmwareUpdateStatus.$Properties;
@@ -82,6 +85,7 @@ const codecs: { readonly [N in MessageName]: Codec<N> } = {
   TherapyCommand: { decode: (b) => v1.TherapyCommand.decode(b), encode: (f) => v1.TherapyCommand.encode(f), validate: (m) => validateTherapyCommand(m) },
   SignedTherapyCommand: { decode: (b) => v1.SignedTherapyCommand.decode(b), encode: (f) => v1.SignedTherapyCommand.encode(f), validate: (m) => validateSignedTherapyCommand(m) },
   TherapyCommandAck: { decode: (b) => v1.TherapyCommandAck.decode(b), encode: (f) => v1.TherapyCommandAck.encode(f), validate: (m) => validateTherapyCommandAck(m) },
+  SignedTherapyCommandAck: { decode: (b) => v1.SignedTherapyCommandAck.decode(b), encode: (f) => v1.SignedTherapyCommandAck.encode(f), validate: (m) => validateSignedTherapyCommandAck(m) },
   DeviceStatus: { decode: (b) => v1.DeviceStatus.decode(b), encode: (f) => v1.DeviceStatus.encode(f), validate: (m) => validateDeviceStatus(m) },
   Alarm: { decode: (b) => v1.Alarm.decode(b), encode: (f) => v1.Alarm.encode(f), validate: (m) => validateAlarm(m) },
   FirmwareUpdateStatus: { decode: (b) => v1.FirmwareUpdateStatus.decode(b), encode: (f) => v1.FirmwareUpdateStatus.encode(f), validate: (m) => validateFirmwareUpdateStatus(m) },
@@ -143,7 +147,7 @@ export const CONTENT_MESSAGE = {
   [ContentType.CONTENT_TYPE_DEVICE_STATUS]: 'DeviceStatus',
   [ContentType.CONTENT_TYPE_ALARM]: 'Alarm',
   [ContentType.CONTENT_TYPE_THERAPY_COMMAND]: 'SignedTherapyCommand',
-  [ContentType.CONTENT_TYPE_THERAPY_COMMAND_ACK]: 'TherapyCommandAck',
+  [ContentType.CONTENT_TYPE_THERAPY_COMMAND_ACK]: 'SignedTherapyCommandAck',
   [ContentType.CONTENT_TYPE_FIRMWARE_UPDATE_STATUS]: 'FirmwareUpdateStatus',
   [ContentType.CONTENT_TYPE_SECURITY_EVENT]: 'SecurityEvent',
   [ContentType.CONTENT_TYPE_SESSION_ACCEPT]: 'SessionAccept',

@@ -51,6 +51,7 @@ export const MESSAGE_MAX_BYTES = {
   TherapyCommand: 1024,
   SignedTherapyCommand: 1024 + 160,
   TherapyCommandAck: 256,
+  SignedTherapyCommandAck: 256 + 160,
   DeviceStatus: 256,
   Alarm: 64,
   FirmwareUpdateStatus: 512,

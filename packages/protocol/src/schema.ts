@@ -63,6 +63,8 @@ export type TherapyCommand = medsim.v1.TherapyCommand;
 export type SignedTherapyCommand = medsim.v1.SignedTherapyCommand;
 /** A device's answer to a command. */
 export type TherapyCommandAck = medsim.v1.TherapyCommandAck;
+/** A device-signed acknowledgement (non-repudiation). */
+export type SignedTherapyCommandAck = medsim.v1.SignedTherapyCommandAck;
 /** Periodic device status. */
 export type DeviceStatus = medsim.v1.DeviceStatus;
 /** An alarm state change. */

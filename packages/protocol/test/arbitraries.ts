@@ -360,6 +360,12 @@ const therapyCommandAck: fc.Arbitrary<Fields<'TherapyCommandAck'>> = enumValue(C
   }),
 );
 
+const signedTherapyCommandAck: fc.Arbitrary<Fields<'SignedTherapyCommandAck'>> = fc.record({
+  ack: therapyCommandAck.map((ack) => v1.TherapyCommandAck.encode(ack).finish()),
+  signerKeyId: thumbprint,
+  signature: bytesOfLength(64),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Status, firmware, security
 
@@ -416,6 +422,7 @@ export const validMessage: { readonly [N in MessageName]: fc.Arbitrary<MessageFi
   TherapyCommand: therapyCommand,
   SignedTherapyCommand: signedTherapyCommand,
   TherapyCommandAck: therapyCommandAck,
+  SignedTherapyCommandAck: signedTherapyCommandAck,
   DeviceStatus: deviceStatus,
   Alarm: alarm,
   FirmwareUpdateStatus: firmwareUpdateStatus,

@@ -138,6 +138,17 @@ export const samples = {
     reasonCode: '',
     decidedAtMs: T0 + 1_000,
   },
+  SignedTherapyCommandAck: {
+    ack: v1.TherapyCommandAck.encode({
+      commandId: therapyCommand.commandId,
+      commandSequence: 7,
+      status: CommandStatus.COMMAND_STATUS_EXECUTED,
+      reasonCode: '',
+      decidedAtMs: T0 + 1_000,
+    }).finish(),
+    signerKeyId: DEVICE_KEY_ID,
+    signature: filled(64, 0x6b),
+  },
   DeviceStatus: {
     model: 'pulse-oximeter',
     firmwareVersion: '1.4.2',

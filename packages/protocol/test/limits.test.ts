@@ -113,6 +113,11 @@ function largestMessages(text: (codeUnits: number) => string): { readonly [N in 
       reasonCode: widest(),
       decidedAtMs: MAX_TIMESTAMP_MS,
     },
+    SignedTherapyCommandAck: {
+      ack: filled(MESSAGE_MAX_BYTES.TherapyCommandAck, 1),
+      signerKeyId: DEVICE_KEY_ID,
+      signature: filled(64, 1),
+    },
     DeviceStatus: {
       model: widest(),
       firmwareVersion: widest(),

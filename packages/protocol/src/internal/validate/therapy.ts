@@ -12,6 +12,7 @@ import {
   type SignedTherapyCommand,
   type TherapyCommand,
   type TherapyCommandAck,
+  type SignedTherapyCommandAck,
 } from '../../schema.js';
 import {
   bytesExactly,
@@ -111,6 +112,14 @@ export function validateTherapyCommand(m: TherapyCommand, path = 'TherapyCommand
 export function validateSignedTherapyCommand(m: SignedTherapyCommand, path = 'SignedTherapyCommand'): void {
   noUnknownFields(m, path);
   bytesUpTo(m.command, path, 'command', MESSAGE_MAX_BYTES.TherapyCommand);
+  thumbprint(m.signerKeyId, path, 'signerKeyId');
+  bytesExactly(m.signature, path, 'signature', 64);
+}
+
+/** A signed acknowledgement: the ack bytes, the device's key id and a 64-byte Ed25519 signature. */
+export function validateSignedTherapyCommandAck(m: SignedTherapyCommandAck, path = 'SignedTherapyCommandAck'): void {
+  noUnknownFields(m, path);
+  bytesUpTo(m.ack, path, 'ack', MESSAGE_MAX_BYTES.TherapyCommandAck);
   thumbprint(m.signerKeyId, path, 'signerKeyId');
   bytesExactly(m.signature, path, 'signature', 64);
 }
