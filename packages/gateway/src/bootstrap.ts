@@ -1,8 +1,9 @@
 /**
  * First start and every start: opens the data directory and creates what is missing, each
  * secret once and 0600 (CTL-10, CTL-11): the data key, the local CA and the server
- * certificate, the gateway's device-plane identity (X25519 + Ed25519 JWKs) and the token
- * signing key; then the database, the audit trail and the shared services.
+ * certificate, the gateway's device-plane identity (X25519 + Ed25519 JWKs), the token
+ * signing key and the therapy command-signing key; then the database, the audit trail and the
+ * shared services.
  */
 import { Identity, type PrivateJwks } from '@medsim/crypto';
 import { AuditStream } from '@medsim/logging';
@@ -26,6 +27,12 @@ export interface GatewayState {
   readonly dataDir: DataDir;
   readonly ca: LocalCa;
   readonly identity: Identity;
+  /**
+   * Signs therapy commands, and nothing else (CTL-11 key separation: a leak of the session
+   * identity or the token key does not let anyone command a pump). Only its Ed25519 half is
+   * used and published (at enrolment, as `commandSigner`).
+   */
+  readonly commandKey: Identity;
 }
 
 async function loadOrCreateCa(dir: DataDir): Promise<LocalCa> {
@@ -55,6 +62,17 @@ async function loadOrCreateIdentity(dir: DataDir): Promise<Identity> {
     return identity;
   }
   return Identity.fromPrivateJwks(JSON.parse(dir.readSecret(DATA_FILES.gatewayIdentity).toString('utf8')) as PrivateJwks);
+}
+
+async function loadOrCreateCommandKey(dir: DataDir): Promise<Identity> {
+  // Held in an Identity because @medsim/crypto's domain-separated signDetached() signs with one;
+  // its X25519 half is generated with it but never used or published.
+  if (!dir.has(DATA_FILES.commandKey)) {
+    const key = await Identity.generate();
+    dir.writeSecret(DATA_FILES.commandKey, JSON.stringify(key.exportPrivateJwks()));
+    return key;
+  }
+  return Identity.fromPrivateJwks(JSON.parse(dir.readSecret(DATA_FILES.commandKey).toString('utf8')) as PrivateJwks);
 }
 
 async function loadOrCreateTokenKey(dir: DataDir): Promise<TokenKey> {
@@ -97,12 +115,19 @@ export async function openGatewayState(options: OpenStateOptions): Promise<Gatew
   try {
     const dataKey = loadOrCreateDataKey(dataDir);
     const ca = await loadOrCreateCa(dataDir);
-    keys = { dataKey, ca, server: await loadOrCreateServerCert(dataDir, ca), identity: await loadOrCreateIdentity(dataDir), tokenKey: await loadOrCreateTokenKey(dataDir) };
+    keys = {
+      dataKey,
+      ca,
+      server: await loadOrCreateServerCert(dataDir, ca),
+      identity: await loadOrCreateIdentity(dataDir),
+      tokenKey: await loadOrCreateTokenKey(dataDir),
+      commandKey: await loadOrCreateCommandKey(dataDir),
+    };
   } catch (error) {
     db.close();
     throw error;
   }
-  const { dataKey, ca, server, identity, tokenKey } = keys;
+  const { dataKey, ca, server, identity, tokenKey, commandKey } = keys;
   const audit = new AuditStream(logger, now);
   audit.addSink(new AuditLog(db));
   const devices = new DeviceRegistry({
@@ -110,6 +135,7 @@ export async function openGatewayState(options: OpenStateOptions): Promise<Gatew
     ca,
     audit,
     gatewayIdentity: identity.publicJwks(),
+    commandSigner: commandKey.public.signing.jwk,
     now,
     tokenTtlMs: config['enrolment.tokenTtlS'] * 1000,
     certificateDays: config['enrolment.certificateDays'],
@@ -128,5 +154,5 @@ export async function openGatewayState(options: OpenStateOptions): Promise<Gatew
     readings: new ReadingStore(db, dataKey),
     feed: new ReadingFeed(),
   };
-  return { context, dataDir, ca, identity };
+  return { context, dataDir, ca, identity, commandKey };
 }

@@ -16,6 +16,8 @@ export const DATA_FILES = {
   serverCert: 'server-cert.pem',
   gatewayIdentity: 'gateway-identity.json',
   tokenKey: 'token-signing-key.json',
+  /** The therapy command-signing key (Ed25519), apart from the session identity (CTL-11). */
+  commandKey: 'command-signing-key.json',
   dataKey: 'data-key.bin',
 } as const;
 

@@ -26,6 +26,8 @@ export interface EnrolmentAnswer {
   readonly certificatePem: string;
   readonly caCertificatePem: string;
   readonly gatewayIdentity: PublicJwks;
+  /** The gateway's therapy command-signing key (Ed25519 JWK with kid); commands verify with it alone. */
+  readonly commandSigner: PublicJwks['signing'];
 }
 
 /** A device's keys before and after enrolment. */

@@ -5,3 +5,4 @@ export * from './device-credentials.js';
 export * from './device-client.js';
 export * from './readings.js';
 export * from './refusal.js';
+export * from './command-receiver.js';

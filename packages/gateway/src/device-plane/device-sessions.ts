@@ -10,6 +10,7 @@ import {
   SessionRegistry,
   UnknownKeyError,
   ContextMismatchError,
+  RekeyRequiredError,
   type Identity,
   type RekeyPolicy,
   type RoutedEnvelope,
@@ -17,6 +18,8 @@ import {
   DEFAULT_REKEY_POLICY,
   decodeEnvelope,
 } from '@medsim/crypto';
+import type { ContentType } from '@medsim/protocol';
+import { DeviceUnreachableError } from '../errors.js';
 import type { DataKey } from '../store/at-rest.js';
 import type { Database } from '../store/database.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
@@ -123,6 +126,24 @@ export class DeviceSessions {
     const session = this.#load(Buffer.from(envelope.header.keyId).toString('hex'), deviceId);
     if (session === undefined) throw new UnknownKeyError('no stored session has this key id');
     return { session, ...session.openDecoded(envelope) };
+  }
+
+  /**
+   * Seals `plaintext` toward `deviceId` with its newest live session (gateway → device). A
+   * resumed session is receive-only (its send counters were lost with the restart, and a nonce
+   * must never repeat), so a device with only resumed sessions is unreachable until it opens a new
+   * one. Throws DeviceUnreachableError (`no-live-session`, `session-needs-rekey`), and the
+   * crypto package's typed errors for anything else.
+   */
+  sealFor(deviceId: string, contentType: ContentType, plaintext: Uint8Array, streamId: number): Uint8Array {
+    const session = this.#live.currentFor(deviceId);
+    if (session === undefined || session.receiveOnly) throw new DeviceUnreachableError('no-live-session', 'the device has no live session');
+    try {
+      return session.seal(contentType, plaintext, { streamId });
+    } catch (error) {
+      if (error instanceof RekeyRequiredError) throw new DeviceUnreachableError('session-needs-rekey', 'the device session reached its limits', { cause: error });
+      throw error;
+    }
   }
 
   /** The authenticated-later header of an envelope, decoded without opening it. */

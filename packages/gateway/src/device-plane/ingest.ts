@@ -44,6 +44,9 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** An envelope just committed for the first time (its plaintext payload, validated, as stored). */
+export type CommittedEnvelope = Readonly<NewReading> & { readonly id: number };
+
 /** Options of Ingest. */
 export interface IngestOptions {
   readonly db: Database;
@@ -53,6 +56,12 @@ export interface IngestOptions {
   readonly devices: DeviceRegistry;
   readonly sessions: DeviceSessions;
   readonly now: () => number;
+  /**
+   * Called once per envelope after its first durable commit (never for a redelivered duplicate),
+   * synchronously inside the flush: the therapy service takes command acknowledgements here. A
+   * hook that throws is audited and ignored: the envelope is stored and acknowledged regardless.
+   */
+  readonly onCommitted?: (envelope: CommittedEnvelope) => void;
 }
 
 /** Counters, for status and the benchmark. */
@@ -161,6 +170,20 @@ export class Ingest {
     }
   }
 
+  /** Runs the onCommitted hook; its faults never reach the device or the rest of the batch. */
+  #committed(envelope: CommittedEnvelope): void {
+    try {
+      this.#o.onCommitted!(envelope);
+    } catch (error) {
+      try {
+        const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
+        this.#o.audit.record({ event: 'ingest.hook-failed', outcome: 'failure', severity: 'high', actor: 'system', object: envelope.deviceId, code });
+      } catch {
+        // The audit trail itself failed (disk full, F7): nothing more can be done here.
+      }
+    }
+  }
+
   #flush(): void {
     this.#scheduled = false;
     const batch = this.#pending;
@@ -188,6 +211,7 @@ export class Ingest {
       else this.counters.stored += 1;
       resolve();
       if (id !== undefined && this.#o.feed.listenerCount('reading') > 0) this.#o.feed.emit('reading', this.#o.readings.toJson({ ...reading, id }));
+      if (id !== undefined && this.#o.onCommitted !== undefined) this.#committed({ ...reading, id });
     });
   }
 }

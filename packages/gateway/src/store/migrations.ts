@@ -143,4 +143,59 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX devices_signing_kid ON devices(signing_kid);
   CREATE UNIQUE INDEX devices_agreement_kid ON devices(agreement_kid);
   `,
+  `
+  -- Therapy commands (CTL-08, CTL-15; docs/protocols/therapy-commands.md): one row per order,
+  -- kept for ever as the evidence of who ordered, confirmed and signed what, and what the device
+  -- answered. The action, the signed command and the device-signed acknowledgement are health
+  -- data and sealed under the data key (row context = command id); signatures, key ids and
+  -- public keys are not secret and stay clear so the evidence can be listed without the key.
+  -- sequence is assigned at signing, strictly increasing per device (the device refuses any
+  -- sequence not above the last it executed).
+  CREATE TABLE therapy_commands (
+    command_id BLOB PRIMARY KEY CHECK (length(command_id) = 16),
+    device_id TEXT NOT NULL,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    sequence INTEGER CHECK (sequence > 0),
+    nonce BLOB CHECK (nonce IS NULL OR length(nonce) = 16),
+    issuer_user_id TEXT NOT NULL,
+    issuer_session_id TEXT NOT NULL,
+    action_kind TEXT NOT NULL,
+    action_enc BLOB NOT NULL,
+    status TEXT NOT NULL CHECK (status IN
+      ('awaiting-confirmation', 'cancelled', 'expired', 'signed', 'sent', 'undeliverable', 'executed', 'rejected')),
+    created_at INTEGER NOT NULL,
+    confirm_deadline INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    issued_at INTEGER,
+    expires_at INTEGER,
+    sent_at INTEGER,
+    decided_at INTEGER,
+    ack_received_at INTEGER,
+    command_enc BLOB,
+    signature BLOB,
+    signer_kid TEXT,
+    signer_jwk TEXT,
+    ack_enc BLOB,
+    ack_signature BLOB,
+    ack_signer_kid TEXT,
+    ack_signer_jwk TEXT,
+    ack_status INTEGER,
+    reason_code TEXT,
+    UNIQUE (device_id, sequence)
+  ) STRICT;
+  CREATE INDEX therapy_commands_device ON therapy_commands(device_id, created_at);
+  CREATE INDEX therapy_commands_patient ON therapy_commands(patient_id, created_at);
+
+  -- Never deleted, and what was signed is never rewritten: the store itself refuses, whatever
+  -- the application does.
+  CREATE TRIGGER therapy_commands_kept BEFORE DELETE ON therapy_commands
+  BEGIN SELECT RAISE(ABORT, 'therapy commands are never deleted'); END;
+  CREATE TRIGGER therapy_commands_signed_immutable BEFORE UPDATE ON therapy_commands
+  WHEN (OLD.signature IS NOT NULL AND (NEW.signature IS NOT OLD.signature OR NEW.command_enc IS NOT OLD.command_enc
+          OR NEW.signer_kid IS NOT OLD.signer_kid OR NEW.signer_jwk IS NOT OLD.signer_jwk OR NEW.sequence IS NOT OLD.sequence
+          OR NEW.nonce IS NOT OLD.nonce OR NEW.device_id IS NOT OLD.device_id OR NEW.issuer_user_id IS NOT OLD.issuer_user_id))
+    OR (OLD.ack_signature IS NOT NULL AND (NEW.ack_signature IS NOT OLD.ack_signature OR NEW.ack_enc IS NOT OLD.ack_enc
+          OR NEW.ack_signer_kid IS NOT OLD.ack_signer_kid OR NEW.ack_signer_jwk IS NOT OLD.ack_signer_jwk))
+  BEGIN SELECT RAISE(ABORT, 'signed therapy evidence is immutable'); END;
+  `,
 ];

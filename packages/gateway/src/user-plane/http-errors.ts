@@ -29,6 +29,7 @@ export const HTTP_STATUS: Readonly<Record<GatewayErrorCode, Exposure>> = {
   ERR_MQTT_NOT_AUTHORIZED: 'internal',
   ERR_MQTT_TOO_LARGE: 'internal',
   ERR_MQTT_LIMIT: 'internal',
+  ERR_BLE_PEER: 'internal',
   ERR_INGEST_REFUSED: 'internal',
   ERR_AUTH_FAILED: 401,
   ERR_AUTH_LOCKED: 423,
@@ -51,6 +52,25 @@ export const HTTP_STATUS: Readonly<Record<GatewayErrorCode, Exposure>> = {
   ERR_REQUEST_TOO_LARGE: 413,
   ERR_STREAM_TOO_SLOW: 'internal',
   ERR_INTERNAL: 500,
+  // Therapy commands (docs/protocols/therapy-commands.md). An unreachable device is a conflict
+  // with its current state, not the gateway being unavailable: the clinician is told at once.
+  ERR_DEVICE_UNREACHABLE: 409,
+  ERR_THERAPY_COMMAND_UNKNOWN: 404,
+  ERR_THERAPY_ACTION_INVALID: 400,
+  ERR_THERAPY_COMMAND_STATE: 409,
+  ERR_THERAPY_CONFIRMATION_EXPIRED: 409,
+  ERR_THERAPY_CONFIRMATION_SESSION: 403,
+  // 403, not 401: the caller's session is fine, only the step-up factor was refused; a client
+  // must not read it as "log in again".
+  ERR_THERAPY_STEP_UP_REQUIRED: 403,
+  ERR_THERAPY_STEP_UP_FAILED: 403,
+  ERR_THERAPY_UNDELIVERABLE: 409,
+  // Device-plane refusals: audited, never answered to anyone.
+  ERR_THERAPY_ACK_SIGNATURE_INVALID: 'internal',
+  ERR_THERAPY_ACK_UNKNOWN_COMMAND: 'internal',
+  ERR_THERAPY_ACK_DUPLICATE: 'internal',
+  // Raised by verifyCommandEvidence(), a library function; never by a route.
+  ERR_THERAPY_EVIDENCE_INVALID: 'internal',
 };
 
 /** The answer to one error. */

@@ -10,6 +10,7 @@
 import websocket from '@fastify/websocket';
 import { fastify, LogController, type FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
+import { TherapyCommands } from '../therapy/therapy-commands.js';
 import type { UserStore } from '../users/user-store.js';
 import { AccessTokens } from './auth/access-token.js';
 import { Authenticator } from './auth/authenticate.js';
@@ -26,6 +27,7 @@ import { registerPatientRoutes } from './routes/patient-routes.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerStreamRoute } from './routes/stream-route.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
+import { registerTherapyRoutes } from './routes/therapy-routes.js';
 import { registerUserRoutes } from './routes/user-routes.js';
 import { addSecurityHeaders } from './security-headers.js';
 import type { UserPlaneServices } from './services.js';
@@ -36,6 +38,11 @@ import { parseAllowedOrigins } from './stream/origin.js';
 /** What the user plane needs besides the context. */
 export interface UserPlaneDeps {
   readonly users: UserStore;
+  /**
+   * The gateway's therapy service (linked to its device plane). Without one, a service without a
+   * device link is built: orders and reads work, every confirmation ends undeliverable.
+   */
+  readonly therapy?: TherapyCommands;
 }
 
 /** Tuning for tests and special deployments; the defaults are the documented limits. */
@@ -82,7 +89,8 @@ export async function createUserPlane(ctx: GatewayContext, deps: UserPlaneDeps, 
     policy: config['auth.sessionPolicy'] === 'reject' ? 'reject' : 'replace',
     lockout: { maxFailed: config['auth.maxFailedLogins'], baseMs: config['auth.lockoutBaseS'] * 1000 },
   });
-  const services: UserPlaneServices = { ctx, users: deps.users, sessions, login, authenticator };
+  const therapy = deps.therapy ?? new TherapyCommands({ ctx, users: deps.users });
+  const services: UserPlaneServices = { ctx, users: deps.users, sessions, login, authenticator, therapy };
   const hub = new LiveStream({
     authenticator,
     sessions,
@@ -124,5 +132,6 @@ export async function createUserPlane(ctx: GatewayContext, deps: UserPlaneDeps, 
   registerUserRoutes(app, services);
   registerCareTeamRoutes(app, services);
   registerAuditRoutes(app, services);
+  registerTherapyRoutes(app, services);
   return app;
 }

@@ -1,6 +1,7 @@
 /** What the route handlers of one user plane share. */
 import type { FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault, RouteGenericInterface, RouteHandlerMethod } from 'fastify';
 import type { GatewayContext } from '../context.js';
+import type { TherapyCommands } from '../therapy/therapy-commands.js';
 import type { UserStore } from '../users/user-store.js';
 import type { Authenticator } from './auth/authenticate.js';
 import type { LoginService } from './auth/login.js';
@@ -14,6 +15,7 @@ export interface UserPlaneServices {
   readonly sessions: SessionStore;
   readonly login: LoginService;
   readonly authenticator: Authenticator;
+  readonly therapy: TherapyCommands;
 }
 
 /** A route handler. */

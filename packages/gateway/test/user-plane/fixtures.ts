@@ -72,6 +72,7 @@ const pki = await (async () => {
   return { ca, tls: { caPem: ca.certPem, certPem: server.certPem, keyPem: server.keyPem } };
 })();
 const gatewayIdentity = (await Identity.generate()).publicJwks();
+const commandSigner = (await Identity.generate()).public.signing.jwk;
 
 let userCounter = 0;
 
@@ -112,6 +113,7 @@ export class Harness {
       ca: pki.ca,
       audit,
       gatewayIdentity,
+      commandSigner,
       now: clock.now,
       tokenTtlMs: settings['enrolment.tokenTtlS'] * 1000,
       certificateDays: settings['enrolment.certificateDays'],

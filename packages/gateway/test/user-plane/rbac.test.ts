@@ -26,6 +26,11 @@ let patientA = '';
 let patientB = '';
 let glassPatient = '';
 let deviceCounter = 0;
+/** A therapy command for patient A ordered by a clinician who is none of the callers. */
+let foreignCommand = '';
+const BOLUS = { action: { kind: 'insulin-bolus', amountMilliunits: 1000 } };
+const orderAs = async (token: string): Promise<string> =>
+  (await h.request('POST', '/v1/devices/matrix-device/therapy-commands', { token, body: BOLUS })).body['commandId'] as string;
 
 const caller = (name: Caller['name']): Caller => callers.find((c) => c.name === name)!;
 const freshUser = async (role: UserRole = 'clinician'): Promise<TestUser> => h.createUser(role);
@@ -169,6 +174,32 @@ const cases: Case[] = [
   },
   { route: 'GET /v1/audit', owner: '-', call: () => ({ method: 'GET', path: '/v1/audit?limit=5' }), allowed: ['auditor'] },
   { route: 'GET /v1/audit/export', owner: '-', call: () => ({ method: 'GET', path: '/v1/audit/export' }), allowed: ['auditor'] },
+  {
+    route: 'POST /v1/devices/:id/therapy-commands',
+    owner: "device of patient A (on clinicianA's care team)",
+    call: () => ({ method: 'POST', path: '/v1/devices/matrix-device/therapy-commands', body: BOLUS }),
+    allowed: ['clinicianA'],
+  },
+  {
+    route: 'POST /v1/therapy-commands/:commandId/confirm',
+    owner: 'a command another clinician ordered',
+    call: (c) => ({ method: 'POST', path: `/v1/therapy-commands/${foreignCommand}/confirm`, body: { password: c.user?.password ?? 'x' } }),
+    allowed: [],
+  },
+  {
+    route: 'POST /v1/therapy-commands/:commandId/cancel',
+    owner: "own command (clinicianA), else another clinician's",
+    call: async (c) => ({ method: 'POST', path: `/v1/therapy-commands/${c.name === 'clinicianA' ? await orderAs(c.token!) : foreignCommand}/cancel` }),
+    allowed: ['clinicianA'],
+  },
+  { route: 'GET /v1/therapy-commands/:commandId', owner: 'command for patient A', call: () => ({ method: 'GET', path: `/v1/therapy-commands/${foreignCommand}` }), allowed: ['clinicianA', 'auditor'] },
+  { route: 'GET /v1/devices/:id/therapy-commands', owner: 'device of patient A', call: () => ({ method: 'GET', path: '/v1/devices/matrix-device/therapy-commands' }), allowed: ['clinicianA', 'auditor'] },
+  {
+    route: 'GET /v1/therapy-commands/:commandId/evidence',
+    owner: 'command for patient A',
+    call: () => ({ method: 'GET', path: `/v1/therapy-commands/${foreignCommand}/evidence` }),
+    allowed: ['auditor'],
+  },
   // Session-ending routes run last (each caller's token dies with them).
   { route: 'POST /v1/session/logout', owner: 'self', call: () => ({ method: 'POST', path: '/v1/session/logout' }), allowed: everyoneWithToken },
   {
@@ -201,6 +232,9 @@ beforeAll(async () => {
   }
   callers.push({ name: 'anonymous' });
   h.users.assignCareTeam(caller('clinicianA').user!.id, patientA, 'test');
+  const orderer = await h.createUser('clinician');
+  h.users.assignCareTeam(orderer.id, patientA, 'test');
+  foreignCommand = await orderAs((await h.login(orderer)).accessToken);
 });
 afterAll(async () => h.close());
 

@@ -45,6 +45,20 @@ export const PERMISSIONS = {
   'devices.enrolment-token': { roles: ['admin', 'technician'], doc: 'Create a one-time device enrolment token.' },
   'devices.read': { roles: ['admin', 'technician'], doc: 'List devices and read their status (no readings).' },
   'devices.revoke': { roles: ['admin', 'technician'], doc: "Revoke a device's certificate." },
+  'therapy.order': {
+    roles: ['clinician'],
+    doc: 'Order a therapy command (insulin bolus, basal schedule, suspend, resume, pacing parameters) for a device; confirm it with step-up authentication, or cancel it before confirmation (CTL-08, CTL-15).',
+    scope: "The device's patient must be on the care team; break-glass never grants it. Confirm and cancel: only the ordering clinician; confirm only in the ordering session, before the deadline.",
+  },
+  'therapy.read': {
+    roles: ['clinician', 'auditor'],
+    doc: "Read a therapy command and a device's command history (status, summary, sequence, the device's answer).",
+    scope: "Clinician: commands for care-team patients (the device's current patient must be on the care team). Auditor: all.",
+  },
+  'therapy.evidence': {
+    roles: ['auditor'],
+    doc: "Export a therapy command's non-repudiation evidence: the signed command, the device-signed acknowledgement, both public keys, the audit entry ids (CTL-15).",
+  },
   'users.create': { roles: ['admin'], doc: 'Create a user with a role.' },
   'users.read': { roles: ['admin'], doc: 'List users (no hashes, no secrets).' },
   'users.manage': {

@@ -10,6 +10,7 @@ import type { RouteSpec } from './route-spec.js';
 import { sessionRoutes } from './session-routes.js';
 import { streamRoutes } from './stream-route.js';
 import { systemRoutes } from './system-routes.js';
+import { therapyRoutes } from './therapy-routes.js';
 import { userRoutes } from './user-routes.js';
 
 /** All route specs. */
@@ -19,6 +20,7 @@ export const ROUTE_SPECS: readonly RouteSpec[] = [
   ...Object.values(patientRoutes),
   ...Object.values(streamRoutes),
   ...Object.values(deviceRoutes),
+  ...Object.values(therapyRoutes),
   ...Object.values(userRoutes),
   ...Object.values(careTeamRoutes),
   ...Object.values(auditRoutes),

@@ -46,6 +46,8 @@ export const deviceRoutes = {
           certificatePem: { type: 'string' },
           caCertificatePem: { type: 'string' },
           gatewayIdentity: object({ signing: publicJwk, agreement: publicJwk }),
+          // The therapy command-signing key (CTL-11: not the identity's signing key).
+          commandSigner: publicJwk,
         }),
       },
     },
