@@ -17,7 +17,9 @@ describe('medsim start (what npm start runs)', () => {
       const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; passed?: boolean; title?: string; readingsStored?: number; checks?: number });
       const checks = events.filter((e) => e.kind === 'check');
       expect(checks.filter((c) => c.passed !== true).map((c) => c.title)).toEqual([]);
-      expect(checks.length).toBeGreaterThanOrEqual(10);
+      expect(checks.length).toBeGreaterThanOrEqual(13);
+      // One simulated device of every model.
+      expect(events.filter((e) => e.kind === 'device')).toHaveLength(9);
       expect(events.filter((e) => e.kind === 'reading').length).toBeGreaterThan(3);
       expect(events.filter((e) => e.kind === 'account').map((e) => (e as unknown as { username: string }).username)).toContain('admin');
       const summary = events.at(-1)!;

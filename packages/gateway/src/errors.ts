@@ -156,6 +156,62 @@ export const gatewayErrorCatalogue = {
     meaning: 'An unexpected fault; the request was not completed. The answer carries no internals, the gateway log has the cause.',
     remedy: 'Retry; report it with the time of the request if it persists.',
   },
+  ERR_BLE_PEER: {
+    meaning: 'The BLE central refused a peripheral: it does not serve a well-formed medsim envelope service, or claims the id of a device that is unknown, revoked or already connected.',
+    remedy: 'Enrol the device first; a device connects over one plane at a time (MQTT or BLE). The audit entry names the claimed id.',
+  },
+  ERR_DEVICE_UNREACHABLE: {
+    meaning: 'The gateway has no way to reach the device now: no downlink (MQTT connection or BLE link) is registered, the device has not subscribed to the channel, or it has no live session to seal for.',
+    remedy: 'Bring the device online (it connects, subscribes to its commands topic and opens a session), then try again; nothing was queued.',
+  },
+  ERR_THERAPY_COMMAND_UNKNOWN: {
+    meaning: 'No therapy command has this id.',
+    remedy: 'Check the command id (32 hex digits) returned when the command was ordered.',
+  },
+  ERR_THERAPY_ACTION_INVALID: {
+    meaning: "The ordered therapy action is outside the protocol's ranges or inconsistent (e.g. a basal schedule not starting at minute 0, an upper pacing rate below the lower).",
+    remedy: 'Fix the field named in the details; docs/protocols/therapy.md lists every range. The device applies its own, usually stricter, interlocks as well.',
+  },
+  ERR_THERAPY_COMMAND_STATE: {
+    meaning: 'The therapy command is not in a state that allows this (already confirmed, cancelled, expired, or the device or its patient changed since the order).',
+    remedy: 'Read the command (GET /v1/therapy-commands/{id}); order a new one if it is needed.',
+  },
+  ERR_THERAPY_CONFIRMATION_EXPIRED: {
+    meaning: 'The confirmation deadline of the therapy command passed before it was confirmed; it is now expired and can never be sent.',
+    remedy: 'Order the command again and confirm it within the deadline shown in confirmBy.',
+  },
+  ERR_THERAPY_CONFIRMATION_SESSION: {
+    meaning: 'A therapy command may be confirmed only in the session it was ordered in (signal of intent); this is another session of the same user.',
+    remedy: 'Order the command again from the current session.',
+  },
+  ERR_THERAPY_STEP_UP_REQUIRED: {
+    meaning: 'Confirming a therapy command needs a fresh authentication factor in the request: a TOTP code for users with TOTP, the password otherwise.',
+    remedy: 'Send totpCode (or password when the account has no TOTP) with the confirmation.',
+  },
+  ERR_THERAPY_STEP_UP_FAILED: {
+    meaning: 'The TOTP code or password sent to confirm a therapy command is wrong, or the TOTP code was already used; it counts towards the account lockout.',
+    remedy: 'Enter the current code from the authenticator (a new one, not the one used to log in) or the right password.',
+  },
+  ERR_THERAPY_UNDELIVERABLE: {
+    meaning: 'The confirmed therapy command could not be handed to the device (no connection, no live session, or the send failed); it is recorded as undeliverable and will never be sent.',
+    remedy: 'Check the device is online, then order the command again; the reason is in the details.',
+  },
+  ERR_THERAPY_ACK_SIGNATURE_INVALID: {
+    meaning: "A therapy command acknowledgement is not signed by the sending device's enrolled Ed25519 key (wrong key id or bad signature); it was refused and audited as a security event.",
+    remedy: 'Treat as a possible forgery or a device with a changed key; investigate the device, revoke it if its keys are in doubt.',
+  },
+  ERR_THERAPY_ACK_UNKNOWN_COMMAND: {
+    meaning: 'A therapy command acknowledgement names no signed command of the sending device, or a different sequence than the one sent; it was refused and audited as a security event.',
+    remedy: 'Investigate the device: it answered a command the gateway never sent it.',
+  },
+  ERR_THERAPY_ACK_DUPLICATE: {
+    meaning: 'A second, different acknowledgement arrived for a therapy command that already has one; the first stands and the second was refused and audited.',
+    remedy: 'Investigate the device: a command is decided once.',
+  },
+  ERR_THERAPY_EVIDENCE_INVALID: {
+    meaning: 'Therapy command evidence does not verify: a signature, a signer key, the encoding or the binding of acknowledgement to command fails (the reason is in the details).',
+    remedy: 'Treat the evidence as altered or incomplete; compare with the audit chain and the enrolment records.',
+  },
 } as const satisfies ErrorCatalogue;
 
 /** A code of @medsim/gateway. */
@@ -178,5 +234,112 @@ export class ConfigError extends GatewayError {
   constructor(key: string, message: string, options?: MedsimErrorOptions) {
     super('ERR_CONFIG_INVALID', `config ${key}: ${message}`, { ...options, details: { key, ...options?.details } });
     this.key = key;
+  }
+}
+
+/** ERR_DEVICE_UNREACHABLE: carries why the device cannot be reached. */
+export class DeviceUnreachableError extends GatewayError {
+  /** no-link: no downlink registered; not-subscribed: the device did not subscribe; no-live-session / session-needs-rekey: nothing to seal with. */
+  readonly reason: 'no-link' | 'not-subscribed' | 'no-live-session' | 'session-needs-rekey';
+
+  constructor(reason: DeviceUnreachableError['reason'], message: string, options?: MedsimErrorOptions) {
+    super('ERR_DEVICE_UNREACHABLE', message, { ...options, details: { reason, ...options?.details } });
+    this.reason = reason;
+  }
+}
+
+/** ERR_THERAPY_COMMAND_UNKNOWN */
+export class TherapyCommandUnknownError extends GatewayError {
+  constructor(message = 'no such therapy command', options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_COMMAND_UNKNOWN', message, options);
+  }
+}
+
+/** ERR_THERAPY_ACTION_INVALID: details.field names the offending field. */
+export class TherapyActionInvalidError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_ACTION_INVALID', message, options);
+  }
+}
+
+/** ERR_THERAPY_COMMAND_STATE */
+export class TherapyCommandStateError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_COMMAND_STATE', message, options);
+  }
+}
+
+/** ERR_THERAPY_CONFIRMATION_EXPIRED */
+export class TherapyConfirmationExpiredError extends GatewayError {
+  constructor(message = 'the confirmation deadline passed; the command expired', options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_CONFIRMATION_EXPIRED', message, options);
+  }
+}
+
+/** ERR_THERAPY_CONFIRMATION_SESSION */
+export class TherapyConfirmationSessionError extends GatewayError {
+  constructor(message = 'a command is confirmed only in the session it was ordered in', options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_CONFIRMATION_SESSION', message, options);
+  }
+}
+
+/** ERR_THERAPY_STEP_UP_REQUIRED: carries the factor the request must include. */
+export class TherapyStepUpRequiredError extends GatewayError {
+  readonly factor: 'totp' | 'password';
+
+  constructor(factor: 'totp' | 'password', options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_STEP_UP_REQUIRED', factor === 'totp' ? 'send a fresh TOTP code (totpCode) to confirm' : 'send your password to confirm', {
+      ...options,
+      details: { factor, ...options?.details },
+    });
+    this.factor = factor;
+  }
+}
+
+/** ERR_THERAPY_STEP_UP_FAILED */
+export class TherapyStepUpFailedError extends GatewayError {
+  constructor(message = 'the confirmation factor is not valid', options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_STEP_UP_FAILED', message, options);
+  }
+}
+
+/** ERR_THERAPY_UNDELIVERABLE: details.reason says why (the underlying code). */
+export class TherapyUndeliverableError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_UNDELIVERABLE', message, options);
+  }
+}
+
+/** ERR_THERAPY_ACK_SIGNATURE_INVALID */
+export class TherapyAckSignatureInvalidError extends GatewayError {
+  constructor(message = 'the acknowledgement is not signed by the device key', options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_ACK_SIGNATURE_INVALID', message, options);
+  }
+}
+
+/** ERR_THERAPY_ACK_UNKNOWN_COMMAND */
+export class TherapyAckUnknownCommandError extends GatewayError {
+  constructor(message = 'the acknowledgement names no command sent to this device', options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_ACK_UNKNOWN_COMMAND', message, options);
+  }
+}
+
+/** ERR_THERAPY_ACK_DUPLICATE */
+export class TherapyAckDuplicateError extends GatewayError {
+  constructor(message = 'the command already has an acknowledgement', options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_ACK_DUPLICATE', message, options);
+  }
+}
+
+/** Why therapy evidence failed verification. */
+export type EvidenceFailure = 'malformed' | 'missing-command' | 'command-key' | 'command-signature' | 'ack-key' | 'ack-signature' | 'binding' | 'missing-ack';
+
+/** ERR_THERAPY_EVIDENCE_INVALID: carries which check failed. */
+export class TherapyEvidenceInvalidError extends GatewayError {
+  readonly reason: EvidenceFailure;
+
+  constructor(reason: EvidenceFailure, message: string, options?: MedsimErrorOptions) {
+    super('ERR_THERAPY_EVIDENCE_INVALID', message, { ...options, details: { reason, ...options?.details } });
+    this.reason = reason;
   }
 }

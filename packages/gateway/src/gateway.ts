@@ -12,8 +12,13 @@ import { loadConfig, type ConfigSources, type GatewayConfig } from './config/con
 import type { GatewayContext } from './context.js';
 import { DevicePlane } from './device-plane/broker.js';
 import { DeviceSessions } from './device-plane/device-sessions.js';
+import { DeviceDownlinks } from './device-plane/downlinks.js';
+import { BleCentral } from './device-plane/ble-central.js';
+import { RateLimiter } from './limits/rate-limit.js';
+import type { Noble } from '@stoprocent/noble';
 import { Ingest } from './device-plane/ingest.js';
 import { Checkpointer, SAFETY_NET_PAGES } from './store/checkpointer.js';
+import { TherapyCommands } from './therapy/therapy-commands.js';
 import type { OpenDatabaseOptions } from './store/database.js';
 import { DATA_FILES } from './data-dir.js';
 import { createUserPlane, type UserPlaneOptions } from './user-plane/server.js';
@@ -34,6 +39,11 @@ export interface GatewayOptions {
   readonly database?: OpenDatabaseOptions;
   /** User-plane tuning (tests). */
   readonly userPlane?: UserPlaneOptions;
+  /**
+   * A BLE central on this noble instance (the virtual radio's `createNoble(radio)`, or noble's
+   * default HCI instance on real hardware): BLE devices' envelopes join the same ingest path.
+   */
+  readonly ble?: { readonly noble: Noble };
 }
 
 /** Where a listening gateway can be reached. */
@@ -59,20 +69,39 @@ export class Gateway {
   readonly ingest: Ingest;
   readonly sessions: DeviceSessions;
   readonly users: UserStore;
+  /** How each device can be reached now (MQTT connections register here; a BLE central may too). */
+  readonly downlinks: DeviceDownlinks;
+  /** Therapy commands: orders, confirmations, signing, delivery and acknowledgements. */
+  readonly therapy: TherapyCommands;
+  /** The BLE central, when the gateway was given a noble instance. */
+  readonly bleCentral: BleCentral | undefined;
   #addresses: GatewayAddresses | undefined;
   #app: FastifyInstance | undefined;
   #checkpointer: Checkpointer | undefined;
   readonly #userPlaneOptions: UserPlaneOptions;
   #closed = false;
 
-  constructor(state: GatewayState, userPlaneOptions: UserPlaneOptions = {}) {
+  constructor(state: GatewayState, userPlaneOptions: UserPlaneOptions = {}, ble?: GatewayOptions['ble']) {
     this.#userPlaneOptions = userPlaneOptions;
     this.state = state;
     this.context = state.context;
     const ctx = state.context;
     this.users = UserStore.fromContext(ctx);
     this.sessions = new DeviceSessions({ db: ctx.db, dataKey: ctx.dataKey, identity: state.identity, devices: ctx.devices, now: ctx.now });
-    this.ingest = new Ingest({ db: ctx.db, readings: ctx.readings, feed: ctx.feed, audit: ctx.audit, devices: ctx.devices, sessions: this.sessions, now: ctx.now });
+    this.downlinks = new DeviceDownlinks();
+    this.therapy = new TherapyCommands({ ctx, users: this.users, link: { commandKey: state.commandKey, sessions: this.sessions, downlinks: this.downlinks } });
+    this.ingest = new Ingest({
+      db: ctx.db,
+      readings: ctx.readings,
+      feed: ctx.feed,
+      audit: ctx.audit,
+      devices: ctx.devices,
+      sessions: this.sessions,
+      now: ctx.now,
+      onCommitted: (envelope) => this.therapy.handleCommitted(envelope),
+    });
+    // One handshake budget per device across both planes.
+    const handshakes = new RateLimiter(ctx.config['mqtt.handshakesPerMinute'], ctx.now);
     this.devicePlane = new DevicePlane({
       config: ctx.config,
       tls: ctx.tls,
@@ -82,7 +111,23 @@ export class Gateway {
       audit: ctx.audit,
       logger: ctx.logger.child({ component: 'device-plane' }),
       now: ctx.now,
+      downlinks: this.downlinks,
+      handshakes,
     });
+    this.bleCentral =
+      ble === undefined
+        ? undefined
+        : new BleCentral({
+            noble: ble.noble,
+            devices: ctx.devices,
+            sessions: this.sessions,
+            ingest: this.ingest,
+            downlinks: this.downlinks,
+            audit: ctx.audit,
+            logger: ctx.logger.child({ component: 'ble-central' }),
+            handshakes,
+            maxConnections: ctx.config['ble.maxConnections'],
+          });
   }
 
   /** The bound addresses (after listen). */
@@ -98,11 +143,12 @@ export class Gateway {
       this.context.logger.warn({ code }, 'WAL checkpoint failed; the writer checkpoints by itself past the safety net'),
     );
     this.context.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
-    this.#app = await createUserPlane(this.context, { users: this.users }, this.#userPlaneOptions);
+    this.#app = await createUserPlane(this.context, { users: this.users, therapy: this.therapy }, this.#userPlaneOptions);
     await this.#app.listen({ host: config.host, port: config['http.port'] });
     const httpPort = (this.#app.server.address() as AddressInfo).port;
     const mqttPort = await this.devicePlane.listen(config['mqtt.port'], config.host);
     this.#addresses = { host: config.host, mqttPort, httpPort };
+    await this.bleCentral?.start();
     this.context.audit.record({ event: 'gateway.start', outcome: 'success', severity: 'info', actor: 'system' });
     return this.#addresses;
   }
@@ -125,6 +171,7 @@ export class Gateway {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      await this.bleCentral?.stop();
       await this.#app?.close();
       if (this.#addresses !== undefined) await this.devicePlane.close();
       this.context.audit.record({ event: 'gateway.stop', outcome: 'success', severity: 'info', actor: 'system' });
@@ -143,5 +190,5 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const config = options.config ?? loadConfig(options.sources);
   const logger = options.logger ?? createLogger({ name: 'medsim-gateway', level: config['log.level'] as LoggerLevel });
   const state = await openGatewayState({ config, logger, now: options.now ?? Date.now, ...(options.database ? { database: options.database } : {}) });
-  return new Gateway(state, options.userPlane);
+  return new Gateway(state, options.userPlane, options.ble);
 }

@@ -14,3 +14,29 @@ export type { DeviceRecord, EnrolmentResult } from './devices/device-registry.js
 export { deviceUri } from './pki/local-ca.js';
 export { TLS12_AEAD_CIPHERS } from './device-plane/broker.js';
 export * from './user-plane/index.js';
+export { DeviceDownlinks, type Downlink, type DownlinkEvents, type DownlinkTransport } from './device-plane/downlinks.js';
+export type { CommittedEnvelope } from './device-plane/ingest.js';
+export {
+  TherapyCommands,
+  DEFAULT_THERAPY_TIMING,
+  MAX_THERAPY_PAGE,
+  type StepUp,
+  type TherapyCommandRecord,
+  type TherapyCommandsOptions,
+  type TherapyLink,
+  type TherapyTiming,
+} from './therapy/therapy-commands.js';
+export {
+  verifyCommandEvidence,
+  ackStatusName,
+  EVIDENCE_FORMAT,
+  THERAPY_COMMAND_ACK_LABEL,
+  THERAPY_COMMAND_LABEL,
+  type CommandEvidence,
+  type EvidenceExpectations,
+  type SignedPart,
+  type TherapyCommandStatus,
+  type VerifiedEvidence,
+} from './therapy/command-evidence.js';
+export { PACING_MODES, describeAction, type PacingModeName, type TherapyAction, type TherapyActionInput, type TherapyActionKind } from './therapy/therapy-action.js';
+export * from './device-plane/ble-central.js';

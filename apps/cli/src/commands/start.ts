@@ -12,10 +12,13 @@ import { UsageError } from './usage-error.js';
 export const startUsage = `medsim start [--duration SECONDS] [--data-dir DIR] [--mqtt-port N] [--http-port N] [--json]
 
 Starts a gateway on a throwaway data directory (./.medsim-demo by default, wiped at each start)
-with seeded users, patients and care teams, enrols four protocol-level devices (pulse oximeter,
-blood pressure monitor, thermometer, glucose meter) that stream readings over mTLS, follows
-them live as clinician dr.kim over WSS, and runs attacks that must each fail. Runs until Ctrl-C,
-or for --duration seconds. --json prints one JSON object per event.`;
+with seeded users, patients and care teams, and a fleet with one device of every model (pulse
+oximeter, heart-rate sensor, thermometer, glucose meter and insulin pump over BLE through the
+gateway's central; blood-pressure monitor, bedside monitor, pacemaker and ultrasound over MQTT
+with mTLS through Wi-Fi and LTE network profiles). Follows the readings live as clinician dr.kim
+over WSS, has dr.lee order a bolus the pump executes and one its interlock refuses, and runs
+attacks that must each fail. Runs until Ctrl-C, or for --duration seconds. --json prints one
+JSON object per event.`;
 
 const fmt = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
@@ -29,6 +32,10 @@ const LABELS: Readonly<Record<string, string>> = {
   MDC_PULS_RATE_NON_INV: 'pulse',
   MDC_TEMP_BODY: 'temp',
   MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD: 'glucose',
+  MDC_ECG_HEART_RATE: 'HR',
+  MDC_RESP_RATE: 'resp',
+  MDC_IDC_MSMT_BATTERY_VOLTAGE: 'battery',
+  MDC_IDC_MSMT_LEADCHNL_RV_IMPEDANCE_VALUE: 'lead',
 };
 
 function describeReading(event: Extract<DemoEvent, { kind: 'reading' }>): string {
@@ -90,10 +97,11 @@ export async function start(argv: readonly string[]): Promise<number> {
           process.stdout.write(`${table(['user', 'role', 'password', 'second factor'], accounts)}\n${paint('dim', 'TOTP secrets (add to an authenticator app):')}\n${totp.join('\n')}\n`);
           accounts.length = 0;
         }
-        heading('Devices enrolled (one-time token + CSR → certificate bound to the device id)');
-        process.stdout.write(`  ${mark(true)} ${event.deviceId.padEnd(19)} ${event.model.padEnd(24)} patient ${event.patient}\n`);
+        heading('Devices enrolled (one-time token + CSR from the device keystore → certificate bound to the device id)');
+        process.stdout.write(`  ${mark(true)} ${event.deviceId.padEnd(8)} ${event.model.padEnd(24)} ${event.transport.padEnd(24)} ${event.patient}\n`);
         break;
       case 'reading':
+        if (event.reading.kind !== 'vital-sign-reading') break;
         heading('Live readings as dr.kim sees them (end-to-end encrypted, committed before acknowledgement)');
         process.stdout.write(`${describeReading(event)}\n`);
         break;

@@ -1,23 +1,28 @@
 /**
  * The workshop demo behind `npm start`: a real gateway on the embedded default (SQLite, local CA)
- * with seeded users, patients and care teams; protocol-level devices (real mTLS, MQTT, HPKE
- * sessions and envelopes) streaming readings; a clinician following them live over WSS; and
- * attacks that each must visibly fail. Library form: events go to `onEvent`, the command
- * renders them.
+ * with seeded users, patients and care teams; a fleet of simulated devices, one of every model, over
+ * BLE (the gateway's noble central on the virtual radio) and MQTT over mTLS (through network
+ * profiles), streaming end-to-end encrypted readings; a clinician following them live over WSS;
+ * therapy commands ordered and refused by the pump's interlock; and attacks that each must visibly
+ * fail (protocol-level attacker devices from the testkit). Library form: events go to `onEvent`,
+ * the command renders them.
  */
 import { DATA_FILES, createGateway, generatePassword, loadConfig, verifyAuditChain, type Gateway, type ReadingJson, type UserRole } from '@medsim/gateway';
 import type { Logger } from '@medsim/logging';
 import { deviceTopic } from '@medsim/protocol';
 import { DeviceClient, DeviceCredentials, bloodPressureReading, glucoseReading, pulseOximeterReading, thermometerReading } from '@medsim/testkit';
+import type { VirtualRadio } from '@medsim/ble-radio';
+import type { Fleet } from '@medsim/devices';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callApi, login, openReadingStream, type ReadingStream } from '../bench/gateway/stream-client.js';
+import { DEMO_FLEET, demoFleet, demoRadio } from './demo-fleet.js';
 
 /** Something the demo wants shown. */
 export type DemoEvent =
   | { readonly kind: 'started'; readonly mqttPort: number; readonly httpPort: number; readonly dataDir: string; readonly caCert: string }
   | { readonly kind: 'account'; readonly username: string; readonly role: UserRole; readonly password: string; readonly totpUri?: string; readonly patients: readonly string[] }
-  | { readonly kind: 'device'; readonly deviceId: string; readonly model: string; readonly patient: string }
+  | { readonly kind: 'device'; readonly deviceId: string; readonly model: string; readonly patient: string; readonly transport: string }
   | { readonly kind: 'reading'; readonly patient: string; readonly reading: ReadingJson }
   | { readonly kind: 'check'; readonly title: string; readonly passed: boolean; readonly detail: string; readonly attack: boolean };
 
@@ -42,12 +47,16 @@ export interface GatewayDemoResult {
 
 const PATIENTS = ['Park Ji-woo', 'Lee Min-jun', 'Choi Seo-yeon'] as const;
 
+/** Protocol-level devices the attacks use (real TLS, MQTT and envelopes; no physiology). */
 const DEVICES = [
   { id: 'pulse-ox-0001', model: 'pulse-oximeter', patient: 0, reading: pulseOximeterReading },
   { id: 'bp-monitor-0001', model: 'blood-pressure-monitor', patient: 0, reading: bloodPressureReading },
   { id: 'thermometer-0001', model: 'thermometer', patient: 1, reading: thermometerReading },
   { id: 'glucose-meter-0001', model: 'glucose-meter', patient: 2, reading: glucoseReading },
 ] as const;
+
+/** Seed of the demo fleet's physiology and radio. */
+const DEMO_SEED = 2026;
 
 /** Removes a previous demo directory, refusing anything that does not look like one. */
 function wipe(dataDir: string): void {
@@ -69,7 +78,8 @@ interface LiveDevice {
 export async function runGatewayDemo(options: GatewayDemoOptions): Promise<GatewayDemoResult> {
   wipe(options.dataDir);
   const config = loadConfig({ env: process.env, overrides: { dataDir: options.dataDir, 'mqtt.port': options.mqttPort, 'http.port': options.httpPort } });
-  const gateway = await createGateway({ config, logger: options.logger });
+  const { radio, noble } = demoRadio(DEMO_SEED);
+  const gateway = await createGateway({ config, logger: options.logger, ble: { noble } });
   const emit = options.onEvent;
   let checks = 0;
   let passed = 0;
@@ -78,7 +88,7 @@ export async function runGatewayDemo(options: GatewayDemoOptions): Promise<Gatew
     if (ok) passed += 1;
     emit({ kind: 'check', title, passed: ok, detail, attack });
   };
-  const stopping: Promise<void>[] = [];
+  let fleet: Fleet | undefined;
   try {
     const admin = await gateway.ensureFirstAdmin();
     const addresses = await gateway.listen();
@@ -89,12 +99,18 @@ export async function runGatewayDemo(options: GatewayDemoOptions): Promise<Gatew
     if (admin !== undefined) emit({ kind: 'account', username: admin.username, role: 'admin', password: admin.password, totpUri: admin.totpUri, patients: [] });
     const accounts = await seedAccounts(gateway, patients, emit);
 
+    fleet = demoFleet({ gateway, radio, patients, dataDir: options.dataDir, seed: DEMO_SEED, logger: options.logger });
+    await fleet.start();
+    for (const view of fleet.views()) {
+      const patient = DEMO_FLEET.find((d) => `${d.idPrefix}-1` === view.deviceId)?.patient;
+      emit({ kind: 'device', deviceId: view.deviceId, model: view.model, patient: patient === undefined ? '(no patient)' : PATIENTS[patient], transport: view.network === undefined ? view.transport : `${view.transport} over ${view.network}` });
+    }
+
     const devices: LiveDevice[] = [];
     for (const spec of DEVICES) {
       const credentials = await enrol(gateway, spec.id, spec.model, patients[spec.patient]!);
       const client = await connect(credentials, addresses.mqttPort);
       devices.push({ spec, credentials, client, index: 0 });
-      emit({ kind: 'device', deviceId: spec.id, model: spec.model, patient: PATIENTS[spec.patient] });
     }
 
     const follow = (): Promise<ReadingStream> =>
@@ -109,33 +125,63 @@ export async function runGatewayDemo(options: GatewayDemoOptions): Promise<Gatew
       device.lastEnvelope = envelope;
       await device.client.publish('telemetry', envelope);
     };
-    let streaming = true;
-    const loops = devices.map(async (device, i) => {
-      await sleep(250 * i);
-      while (streaming) {
-        await send(device).catch(() => undefined);
-        await sleep(2000);
-      }
-    });
-    stopping.push(...loops);
-
+    // The attacker devices send one reading each (the replay attack re-sends one).
+    for (const device of devices) await send(device).catch(() => undefined);
     await sleep(3000);
     stream = await runAttacks({ gateway, api, devices, patients, accounts, check, stream, follow, mqttPort: addresses.mqttPort });
+    await runTherapyChecks({ gateway, api, accounts, check, fleet });
+    checkSniffer(gateway, radio, fleet, check);
 
     const deadline = options.durationMs === undefined ? undefined : Date.now() + options.durationMs;
     while (!(options.signal?.aborted ?? false) && (deadline === undefined || Date.now() < deadline)) await sleep(200);
-    streaming = false;
-    await Promise.all(loops);
     const stored = patients.reduce((n, id) => n + gateway.context.readings.forPatient(id, { limit: 1000 }).length, 0);
-    check('Every acknowledged reading is stored', stored >= devices.length, `${stored} readings stored, encrypted at rest`, false);
+    const silent = fleet.views().filter((v) => v.counters.delivered === 0).map((v) => `${v.deviceId} (${v.state})`);
+    check(
+      'Every acknowledged reading is stored',
+      stored >= devices.length && silent.length === 0,
+      silent.length === 0 ? `${stored} readings stored, encrypted at rest; every simulated device delivered` : `nothing delivered by ${silent.join(', ')}`,
+      false,
+    );
     const chain = verifyAuditChain(gateway.context.db);
     check('Audit trail is intact (hash chain)', chain.ok, `${chain.entries} entries verified`, false);
     await stream.close();
     await Promise.all(devices.map((d) => d.client.close().catch(() => undefined)));
     return { readingsStored: stored, checks, passed };
   } finally {
+    await fleet?.stop();
     await gateway.close();
+    radio.close();
   }
+}
+
+/** The BLE sniffer saw the radio traffic, and no biometric value in it (ADR 0005). */
+function checkSniffer(gateway: Gateway, radio: VirtualRadio, fleet: Fleet, check: (title: string, ok: boolean, detail: string, attack?: boolean) => void): void {
+  const ble = fleet.views().filter((v) => v.transport === 'ble').map((v) => v.deviceId);
+  const payloads = ble.flatMap((id) => gateway.context.readings.payloadsForDevice(id).map((p) => p.payload));
+  const heard = radio.sniffer.pdus.filter((pdu) => pdu.kind === 'ATT').length;
+  const found = payloads.filter((payload) => radio.sniffer.containsBytes(payload)).length;
+  check('Eavesdropper on the BLE radio', heard > 0 && payloads.length > 0 && found === 0, `sniffer captured ${heard} ATT packets from ${ble.length} BLE devices; 0 of ${payloads.length} stored payloads appear on the air`);
+}
+
+/** A clinician's bolus is executed; one past the pump's interlock is refused by the pump itself. */
+async function runTherapyChecks(c: { gateway: Gateway; api: { port: number; caPem: string }; accounts: Map<string, string>; check: (title: string, ok: boolean, detail: string, attack?: boolean) => void; fleet: Fleet }): Promise<void> {
+  const password = c.accounts.get('dr.lee')!;
+  const token = await login(c.api, 'dr.lee', password);
+  const order = async (amountMilliunits: number): Promise<string> => {
+    const ordered = await callApi(c.api, 'POST', '/v1/devices/pump-1/therapy-commands', { action: { kind: 'insulin-bolus', amountMilliunits } }, token);
+    const commandId = String((ordered.body as { commandId?: string }).commandId);
+    await callApi(c.api, 'POST', `/v1/therapy-commands/${commandId}/confirm`, { password }, token);
+    for (let i = 0; i < 100; i += 1) {
+      const status = String(((await callApi(c.api, 'GET', `/v1/therapy-commands/${commandId}`, undefined, token)).body as { status?: string }).status);
+      if (status !== 'sent' && status !== 'signed') return status;
+      await sleep(100);
+    }
+    return 'no answer';
+  };
+  const ok = await order(1_500);
+  c.check('Clinician orders a 1.5 U bolus (confirmed, signed, sent)', ok === 'executed', `pump answered "${ok}" with a signed acknowledgement`, false);
+  const tooMuch = await order(20_000);
+  c.check('A 20 U bolus, past the pump\'s 10 U interlock', tooMuch === 'rejected', `the pump refused it ("${tooMuch}"), whoever signed; therapy unchanged`);
 }
 
 async function seedAccounts(gateway: Gateway, patients: readonly string[], emit: GatewayDemoOptions['onEvent']): Promise<Map<string, string>> {

@@ -29,6 +29,7 @@ export const SETTINGS = {
   'mqtt.maxInflight': { kind: 'int', default: 100, min: 1, max: 65_535, doc: 'Unacknowledged inbound QoS 1 messages per connection.' },
   'mqtt.keepaliveLimitS': { kind: 'int', default: 600, min: 1, max: 65_535, doc: 'Largest MQTT keepalive a device may ask for, in seconds.' },
   'mqtt.handshakesPerMinute': { kind: 'int', default: 30, min: 1, max: 100_000, doc: 'Session handshakes per device per minute.' },
+  'ble.maxConnections': { kind: 'int', default: 32, min: 1, max: 1_000, doc: 'Most BLE devices the central keeps connected at once (a BLE adapter manages tens).' },
   'http.port': { kind: 'int', default: 8443, min: 0, max: 65535, doc: 'HTTPS API and WebSocket port; 0 picks a free one.' },
   'http.bodyLimitBytes': { kind: 'int', default: 65_536, min: 1024, max: 16 * MIB, doc: 'Largest request body; 413 above it.' },
   'http.requestsPerMinute': { kind: 'int', default: 600, min: 1, max: 1_000_000, doc: 'Requests per source address per minute; 429 above it.' },

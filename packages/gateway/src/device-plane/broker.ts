@@ -9,6 +9,10 @@
  * live connection per identity: a second one is refused and raises a possible-clone alert,
  * CTL-03); then every PUBLISH and SUBSCRIBE is authorised against the device's own topics
  * (ISVS 4.2.2), and envelopes are committed before their PUBACK (ingest.ts).
+ *
+ * Each authenticated connection is registered as the device's MQTT downlink (downlinks.ts) until
+ * it closes; a send on it goes out only if the device subscribed to that channel's topic, so a
+ * command is never published into the void.
  */
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { AuditStream } from '@medsim/logging';
@@ -22,9 +26,10 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/config.js';
 import type { TlsMaterial } from '../context.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
-import { GatewayError, type GatewayErrorCode } from '../errors.js';
+import { DeviceUnreachableError, GatewayError, type GatewayErrorCode } from '../errors.js';
 import { deviceUri } from '../pki/local-ca.js';
 import type { DeviceSessions } from './device-sessions.js';
+import type { DeviceDownlinks } from './downlinks.js';
 import type { Ingest } from './ingest.js';
 import { RateLimiter } from '../limits/rate-limit.js';
 import { guardSocket } from './packet-guard.js';
@@ -54,6 +59,10 @@ export interface DevicePlaneOptions {
   readonly logger: Logger;
   /** The gateway's clock (rate limits). */
   readonly now?: () => number;
+  /** Where each authenticated connection is registered as its device's MQTT downlink. */
+  readonly downlinks?: DeviceDownlinks;
+  /** Session handshakes per device (shared with the BLE central, so two planes do not double the budget). */
+  readonly handshakes?: RateLimiter;
 }
 
 /**
@@ -82,13 +91,15 @@ export class DevicePlane {
   readonly #live = new Map<string, Client>();
   readonly #perAddress = new Map<string, number>();
   readonly #inflight = new WeakMap<Client, number>();
+  /** Topics each client subscribed to (granted), for the downlink's "is anyone listening" check. */
+  readonly #subscribed = new WeakMap<Client, Set<string>>();
   readonly #sockets = new Set<Socket>();
   readonly #handshakes: RateLimiter;
 
   constructor(options: DevicePlaneOptions) {
     this.#o = options;
     const { config } = options;
-    this.#handshakes = new RateLimiter(config['mqtt.handshakesPerMinute'], options.now ?? Date.now);
+    this.#handshakes = options.handshakes ?? new RateLimiter(config['mqtt.handshakesPerMinute'], options.now ?? Date.now);
     this.broker = new Aedes({
       id: 'medsim-gateway',
       concurrency: 1000,
@@ -136,6 +147,15 @@ export class DevicePlane {
     });
     this.broker.on('clientError', (client, error) => this.#clientError(client, error));
     this.broker.on('connectionError', (client, error) => this.#clientError(client, error));
+    this.broker.on('subscribe', (subscriptions, client) => {
+      const topics = this.#subscribed.get(client) ?? new Set<string>();
+      // aedes reports a filter refused by authorizeSubscribe with qos 128 (SUBACK failure).
+      for (const sub of subscriptions) if ((sub.qos as number) !== 128) topics.add(sub.topic);
+      this.#subscribed.set(client, topics);
+    });
+    this.broker.on('unsubscribe', (topics, client) => {
+      for (const topic of topics) this.#subscribed.get(client)?.delete(topic);
+    });
     options.devices.on('revoked', (deviceId) => {
       options.sessions.forget(deviceId);
       this.#live.get(deviceId)?.close();
@@ -259,7 +279,9 @@ export class DevicePlane {
     // Access that cannot be audited is not granted (full disk, F7): CONNACK 3, server unavailable.
     if (!this.#audit('device.connect', 'success', 'info', source, deviceId)) return done(refusal(3, 'ERR_STORE_FULL'), false);
     this.#live.set(deviceId, client);
+    const unregister = this.#o.downlinks?.register(deviceId, { transport: 'mqtt', send: (channel, bytes) => this.#sendTo(client, channel, bytes) });
     client.conn.once('close', () => {
+      unregister?.();
       if (this.#live.get(deviceId) === client) {
         this.#live.delete(deviceId);
         this.#setOnline(deviceId, false);
@@ -267,6 +289,15 @@ export class DevicePlane {
     });
     this.#setOnline(deviceId, true);
     done(null, true);
+  }
+
+  /** The MQTT downlink of one connection: only while it is open and subscribed to the channel. */
+  async #sendTo(client: Client, channel: Channel, bytes: Uint8Array): Promise<void> {
+    if (client.closed || this.#live.get(client.id) !== client) throw new DeviceUnreachableError('no-link', 'the connection closed');
+    if (this.#subscribed.get(client)?.has(deviceTopic(client.id, channel)) !== true) {
+      throw new DeviceUnreachableError('not-subscribed', `the device is not subscribed to its ${channel} topic`);
+    }
+    await this.publish(client.id, channel, bytes);
   }
 
   /**

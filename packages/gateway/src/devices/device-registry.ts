@@ -4,7 +4,7 @@
  * handshake (CTL-05, CTL-11). Each device has its own key pair and certificate; nothing is
  * derived from a serial number.
  */
-import { KeyCache, type PublicIdentity, type PublicJwks } from '@medsim/crypto';
+import { KeyCache, type PublicIdentity, type PublicJwk, type PublicJwks } from '@medsim/crypto';
 import type { AuditStream } from '@medsim/logging';
 import { isDeviceId } from '@medsim/protocol';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -35,6 +35,8 @@ export interface EnrolmentResult {
   readonly caCertificatePem: string;
   /** The gateway's public keys: the HPKE recipient key and its signing key. */
   readonly gatewayIdentity: PublicJwks;
+  /** The gateway's therapy command-signing key (Ed25519, with kid): the only key a device accepts commands from. */
+  readonly commandSigner: PublicJwk;
 }
 
 interface DeviceRow {
@@ -58,6 +60,8 @@ export interface DeviceRegistryOptions {
   readonly ca: LocalCa;
   readonly audit: AuditStream;
   readonly gatewayIdentity: PublicJwks;
+  /** Public JWK of the therapy command-signing key, handed to every device at enrolment. */
+  readonly commandSigner: PublicJwk;
   readonly now: () => number;
   readonly tokenTtlMs: number;
   readonly certificateDays: number;
@@ -166,7 +170,7 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
     this.#identities.set(input.deviceId, identity);
     this.#patients.set(input.deviceId, token.patient_id);
     this.#o.audit.record({ event: 'device.enrol', outcome: 'success', severity: 'info', actor: 'device', role: 'device', source: input.source, object: input.deviceId });
-    return { certificatePem: issued.certPem, caCertificatePem: this.#o.ca.certPem, gatewayIdentity: this.#o.gatewayIdentity };
+    return { certificatePem: issued.certPem, caCertificatePem: this.#o.ca.certPem, gatewayIdentity: this.#o.gatewayIdentity, commandSigner: this.#o.commandSigner };
   }
 
   /** Revokes a device's certificate; its live connection is closed (listeners of `revoked`). */
@@ -208,6 +212,11 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
     const patientId = this.#row(deviceId)?.patient_id ?? null;
     this.#patients.set(deviceId, patientId);
     return patientId;
+  }
+
+  /** Whether a device is connected now, over either plane (one connection per device, CTL-03). */
+  isOnline(deviceId: string): boolean {
+    return this.#online.has(deviceId);
   }
 
   /** Marks a device connected or disconnected. */

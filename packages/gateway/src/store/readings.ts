@@ -163,4 +163,30 @@ export class ReadingStore {
   countForDevice(deviceId: string): number {
     return (this.#db.prepare('SELECT count(*) AS n FROM readings WHERE device_id = ?').get(deviceId) as { n: number }).n;
   }
+
+  /**
+   * Every envelope payload stored for a device, decrypted, in commit order (tests, conformance
+   * and evidence tools; the API serves patients' readings through forPatient).
+   */
+  payloadsForDevice(deviceId: string): StoredPayload[] {
+    const rows = this.#db.prepare('SELECT * FROM readings WHERE device_id = ? ORDER BY id').all(deviceId) as ReadingRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      contentType: row.content_type,
+      streamId: row.stream_id,
+      sequence: row.sequence,
+      measuredAtMs: row.measured_at,
+      payload: this.#key.open(row.payload_enc, contextOf({ deviceId: row.device_id, keyId: row.key_id, streamId: row.stream_id, sequence: row.sequence })),
+    }));
+  }
+}
+
+/** One stored envelope payload, decrypted. */
+export interface StoredPayload {
+  readonly id: number;
+  readonly contentType: ContentType;
+  readonly streamId: number;
+  readonly sequence: number;
+  readonly measuredAtMs: number;
+  readonly payload: Uint8Array;
 }

@@ -1,0 +1,526 @@
+/**
+ * The firmware runtime every simulated device shares: power, boot, enrolment, the link with its
+ * jittered reconnect, the HPKE session, sealing, the store-and-forward queue on simulated flash,
+ * the downlink (therapy commands), status reports and the device's own event log. A model (one file
+ * per model) adds what it measures or does through `cycle()` and, for controlled devices,
+ * `handleCommand()`.
+ *
+ * Exactly once (issue 4): a produced message is appended to the flash queue before anything is
+ * sent, and leaves the queue only after the gateway's durable acknowledgement (PUBACK after commit,
+ * BLE `delivered`). A message is sealed once; its sealed bytes are what the queue keeps, so every
+ * resend is byte-identical and the gateway stores it once (UNIQUE device, key id, stream, sequence).
+ * While the device has no session (offline since boot) a message waits in the queue as plaintext
+ * protected at rest by the keystore, and is sealed when a session exists: the sealed copy is
+ * appended before the protected one is acknowledged, and carries its origin id, so a power cut
+ * between the two never sends it twice (recovery drops the protected copy).
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { KeyCache, initiateSession, type PublicJwks, type SecureSession } from '@medsim/crypto';
+import { AlarmCode, AlarmPriority, AlarmState, ContentType, STREAM_IDS, SecurityEventType, Severity, OperatingState, encodeMessage, type Channel, type MessageFields } from '@medsim/protocol';
+import type { Logger } from 'pino';
+import { DeviceNotRunningError } from '../errors.js';
+import type { DeviceLink } from '../link/device-link.js';
+import { ReconnectBackoff } from '../network/backoff.js';
+import { Battery } from '../runtime/battery.js';
+import { DeviceClock } from '../runtime/device-clock.js';
+import { Keystore } from '../runtime/keystore.js';
+import { StoreAndForwardQueue } from '../runtime/store-and-forward-queue.js';
+import { SeededRandom } from '../physiology/seeded-random.js';
+import type { DeviceModelInfo, Produced, UplinkChannel } from './device-model.js';
+
+/** Lifecycle of a device. */
+export type DeviceState = 'off' | 'booting' | 'connecting' | 'handshaking' | 'online' | 'offline';
+
+/** What enrolment returns to a device. */
+export interface DeviceEnrolment {
+  readonly certificatePem: string;
+  readonly caCertificatePem: string;
+  readonly gatewayIdentity: PublicJwks;
+  /** The gateway's therapy-command signing key (controlled devices verify commands with it). */
+  readonly commandSigner?: PublicJwks['signing'];
+}
+
+/** Enrols a device with a gateway (the fleet uses the gateway's HTTP API and a one-time token). */
+export type Provisioner = (request: { deviceId: string; model: string; csrPem: string; identity: PublicJwks }) => Promise<DeviceEnrolment>;
+
+/** Builds the link once the device has its keys (the keystore makes the TLS context). */
+export type LinkFactory = (device: { deviceId: string; keystore: Keystore; enrolment: DeviceEnrolment }) => DeviceLink;
+
+/** Events a device emits (the fleet turns them into JSON lines). */
+export interface DeviceEvents {
+  state: [state: DeviceState];
+  produced: [message: Produced, summary: Record<string, unknown>];
+  delivered: [count: number];
+  dropped: [count: number, reason: string];
+  'security-event': [type: SecurityEventType, code: string];
+  'operating-state': [state: OperatingState];
+  error: [error: Error];
+}
+
+/** Options every model takes. */
+export interface SimulatedDeviceOptions {
+  readonly deviceId: string;
+  /** The device's own directory: keystore and flash live here and survive power cycles. */
+  readonly dataDir: string;
+  readonly seed: number;
+  readonly provisioner: Provisioner;
+  readonly link: LinkFactory;
+  /** Base clock (the fleet's); the device clock drifts from it. */
+  readonly now?: () => number;
+  /** Crystal drift of the device clock, parts per million. */
+  readonly clockDriftPpm?: number;
+  readonly logger?: Logger;
+  /** Flash capacity, bytes (default 256 KiB). */
+  readonly flashBytes?: number;
+  /** fsync each flash commit (default true; benchmarks turn it off). */
+  readonly durable?: boolean;
+  /** Multiplies the model's cycle (tests run models fast). */
+  readonly cycleScale?: number;
+  /** Reconnect back-off bounds, milliseconds. */
+  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** Messages sent and not yet acknowledged at once (MQTT in-flight window). */
+  readonly window?: number;
+}
+
+const KIND_SEALED = 1;
+const KIND_PROTECTED = 2;
+/** Queue item = kind (1 byte) | origin id (8 bytes, BE) | body. */
+const ITEM_HEADER = 9;
+
+const itemOf = (kind: number, origin: bigint, body: Uint8Array): Uint8Array => {
+  const out = Buffer.allocUnsafe(ITEM_HEADER + body.length);
+  out[0] = kind;
+  out.writeBigUInt64BE(origin, 1);
+  out.set(body, ITEM_HEADER);
+  return out;
+};
+
+/** The shared firmware runtime; models extend it. */
+export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
+  readonly deviceId: string;
+  readonly options: SimulatedDeviceOptions;
+  readonly clock: DeviceClock;
+  readonly random: SeededRandom;
+  readonly battery: Battery;
+  #state: DeviceState = 'off';
+  #operating: OperatingState = OperatingState.OPERATING_STATE_NORMAL;
+  #keystore: Keystore | undefined;
+  #queue: StoreAndForwardQueue | undefined;
+  #enrolment: DeviceEnrolment | undefined;
+  #link: DeviceLink | undefined;
+  #session: SecureSession | undefined;
+  #cycleTimer: NodeJS.Timeout | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #backoff: ReconnectBackoff;
+  #pumping = false;
+  #inflight = new Set<number>();
+  #bootedAtMs = 0;
+  #nextOrigin = 0n;
+  #batteryLow = false;
+  protected readonly log: Logger | undefined;
+  /** Counters for status, the fleet and tests. */
+  readonly counters = { produced: 0, delivered: 0, dropped: 0, sessions: 0, reconnects: 0, refusedCommands: 0 };
+
+  constructor(options: SimulatedDeviceOptions) {
+    super();
+    this.deviceId = options.deviceId;
+    this.options = options;
+    this.random = new SeededRandom(options.seed).fork(`device:${options.deviceId}`);
+    this.clock = new DeviceClock({ base: options.now ?? Date.now, driftPpm: options.clockDriftPpm ?? 0 });
+    this.battery = new Battery(this.batteryProfile());
+    this.log = options.logger?.child({ component: 'device', deviceId: options.deviceId });
+    const rng = this.random.fork('backoff');
+    this.#backoff = new ReconnectBackoff({ baseMs: options.backoff?.baseMs ?? 500, maxMs: options.backoff?.maxMs ?? 30_000, random: () => rng.next() });
+  }
+
+  /** What this model is. */
+  abstract get info(): DeviceModelInfo;
+
+  /** One measurement or report cycle at device time `nowMs`: what the model produced. */
+  protected abstract cycle(nowMs: number): Produced[];
+
+  /** The battery of this model (override for a coin cell or mains power). */
+  protected batteryProfile(): ConstructorParameters<typeof Battery>[0] {
+    return {};
+  }
+
+  /** A therapy command arrived (sealed payload opened); controlled devices override. */
+  protected handleCommand(_signedCommand: Uint8Array): Produced[] {
+    // Monitoring devices take no commands: refused, reported as a security event.
+    return [this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_COMMAND_REJECTED, Severity.SEVERITY_MEDIUM, 'ERR_THERAPY_NOT_SUPPORTED')];
+  }
+
+  /** Lifecycle state. */
+  get state(): DeviceState {
+    return this.#state;
+  }
+
+  /** Operating state reported in DeviceStatus (normal, safe mode, service, ...). */
+  get operatingState(): OperatingState {
+    return this.#operating;
+  }
+
+  /** Messages waiting in flash for the gateway's acknowledgement. */
+  get queued(): number {
+    return this.#queue?.size ?? 0;
+  }
+
+  /** The keystore (only after power-on). */
+  get keystore(): Keystore {
+    if (this.#keystore === undefined) throw new DeviceNotRunningError(`${this.deviceId} is off`);
+    return this.#keystore;
+  }
+
+  /** The enrolment (after the first boot). */
+  get enrolment(): DeviceEnrolment {
+    if (this.#enrolment === undefined) throw new DeviceNotRunningError(`${this.deviceId} is not enrolled`);
+    return this.#enrolment;
+  }
+
+  /** Powers on: opens keystore and flash, enrols on first boot, starts cycles and the link. */
+  async powerOn(): Promise<void> {
+    if (this.#state !== 'off') return;
+    this.#setState('booting');
+    mkdirSync(this.options.dataDir, { recursive: true, mode: 0o700 });
+    this.#keystore = await Keystore.openOrCreate(join(this.options.dataDir, 'keystore'), this.deviceId);
+    this.#queue = StoreAndForwardQueue.open(join(this.options.dataDir, 'flash'), {
+      capacityBytes: this.options.flashBytes ?? 256 * 1024,
+      durability: this.options.durable === false ? 'none' : 'fsync',
+    });
+    this.#queue.on('dropped', (count: number, reason: string) => {
+      this.counters.dropped += count;
+      this.emit('dropped', count, reason);
+      // The full-flash policy dropped readings: the gateway is told (alarm priority, so it is kept).
+      queueMicrotask(() => this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_STORAGE_DROP, Severity.SEVERITY_MEDIUM, 'ERR_QUEUE_DROPPED', `${count} ${reason}`)));
+    });
+    this.#recoverQueue();
+    this.#enrolment = this.#keystore.enrolment() ?? (await this.#enrol());
+    this.#bootedAtMs = this.clock.now();
+    await this.onBoot();
+    const period = Math.max(10, this.info.cycleMs * (this.options.cycleScale ?? 1));
+    this.#cycleTimer = setInterval(() => this.runCycle(), period);
+    this.#cycleTimer.unref();
+    void this.#connect();
+  }
+
+  /** Powers off at once, as a power cut would: timers stop, the link drops, flash keeps what it has. */
+  async powerOff(): Promise<void> {
+    if (this.#state === 'off') return;
+    clearInterval(this.#cycleTimer);
+    clearTimeout(this.#reconnectTimer);
+    this.#cycleTimer = undefined;
+    this.#reconnectTimer = undefined;
+    const link = this.#link;
+    this.#link = undefined;
+    this.#session = undefined;
+    this.#inflight.clear();
+    this.#setState('off');
+    await (link?.powerOff?.() ?? link?.close());
+    this.#queue?.close();
+    this.#queue = undefined;
+    this.onPowerOff();
+  }
+
+  /** Power cycle (the fleet's control surface). */
+  async powerCycle(): Promise<void> {
+    await this.powerOff();
+    await this.powerOn();
+  }
+
+  /** Runs one cycle now (tests, and the timer). */
+  runCycle(): void {
+    if (this.#state === 'off') return;
+    try {
+      const now = this.clock.now();
+      this.battery.consume({ measurements: 1, idleMs: this.info.cycleMs });
+      if (this.battery.low !== this.#batteryLow) {
+        this.#batteryLow = this.battery.low;
+        this.produce(
+          this.alarmMessage({ code: AlarmCode.ALARM_CODE_BATTERY_LOW, priority: AlarmPriority.ALARM_PRIORITY_MEDIUM, state: this.#batteryLow ? AlarmState.ALARM_STATE_ACTIVE : AlarmState.ALARM_STATE_CLEARED, atMs: now }),
+        );
+      }
+      for (const message of this.cycle(now)) this.produce(message);
+      this.#link?.afterCycle?.();
+    } catch (error) {
+      this.emit('error', error as Error);
+    }
+  }
+
+  /** Hook: after boot and enrolment (models open their own state). */
+  protected onBoot(): void | Promise<void> {}
+
+  /** Hook: at power-off. */
+  protected onPowerOff(): void {}
+
+  /** Changes the reported operating state (safe mode, service, suspended ...). */
+  protected setOperatingState(state: OperatingState): void {
+    if (this.#operating === state) return;
+    this.#operating = state;
+    this.emit('operating-state', state);
+  }
+
+  /** Hands produced messages to the queue (models that act outside their cycle, e.g. on a local button). */
+  protected produceAll(messages: readonly Produced[]): void {
+    for (const message of messages) this.produce(message);
+  }
+
+  /** Hands one produced message to the queue (sealed now when a session can seal). */
+  protected produce(message: Produced, summary: Record<string, unknown> = {}): void {
+    const queue = this.#queue;
+    if (queue === undefined) return;
+    this.counters.produced += 1;
+    const origin = this.#origin();
+    const session = this.#usableSession();
+    const item =
+      session === undefined
+        ? itemOf(KIND_PROTECTED, origin, this.#protect(message, origin))
+        : itemOf(KIND_SEALED, origin, session.seal(message.contentType, message.payload, { streamId: message.streamId }));
+    queue.append({ channel: message.channel, priority: message.priority, bytes: item });
+    this.emit('produced', message, summary);
+    this.#pump();
+  }
+
+  /** A SecurityEvent message (events stream, alarm priority). */
+  protected securityEvent(type: SecurityEventType, severity: Severity, code: string, subject = ''): Produced {
+    this.emit('security-event', type, code);
+    this.log?.warn({ type: SecurityEventType[type], code }, 'security event');
+    return {
+      channel: 'events',
+      contentType: ContentType.CONTENT_TYPE_SECURITY_EVENT,
+      streamId: STREAM_IDS.events,
+      payload: encodeMessage('SecurityEvent', { type, severity, errorCode: code, atMs: this.clock.now(), subject }),
+      priority: 'alarm',
+    };
+  }
+
+  /** A DeviceStatus message (control stream). */
+  protected statusMessage(rssiDbm = 0): Produced {
+    const now = this.clock.now();
+    const status: MessageFields['DeviceStatus'] = {
+      model: this.info.model,
+      firmwareVersion: this.info.firmwareVersion,
+      state: this.#operating,
+      batteryPercent: Math.round(this.battery.percent),
+      uptimeS: Math.max(0, Math.floor((now - this.#bootedAtMs) / 1000)),
+      clockOffsetMs: Math.round(now - (this.options.now ?? Date.now)()),
+      queuedReadings: this.queued,
+      rssiDbm,
+    };
+    return { channel: 'status', contentType: ContentType.CONTENT_TYPE_DEVICE_STATUS, streamId: STREAM_IDS.control, payload: encodeMessage('DeviceStatus', status), priority: 'normal' };
+  }
+
+  /** A reading message (numerics stream). */
+  protected readingMessage(reading: MessageFields['VitalSignReading']): Produced {
+    return {
+      channel: 'telemetry',
+      contentType: ContentType.CONTENT_TYPE_VITAL_SIGN_READING,
+      streamId: STREAM_IDS.numerics,
+      payload: encodeMessage('VitalSignReading', reading),
+      priority: 'normal',
+    };
+  }
+
+  /** An Alarm message (events stream, alarm priority). */
+  protected alarmMessage(alarm: MessageFields['Alarm']): Produced {
+    return { channel: 'status', contentType: ContentType.CONTENT_TYPE_ALARM, streamId: STREAM_IDS.events, payload: encodeMessage('Alarm', alarm), priority: 'alarm' };
+  }
+
+  #setState(state: DeviceState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+
+  #origin(): bigint {
+    this.#nextOrigin += 1n;
+    return this.#nextOrigin;
+  }
+
+  async #enrol(): Promise<DeviceEnrolment> {
+    const keystore = this.keystore;
+    const enrolment = await this.options.provisioner({ deviceId: this.deviceId, model: this.info.model, csrPem: keystore.csrPem, identity: keystore.publicIdentity() });
+    await keystore.saveEnrolment(enrolment);
+    return enrolment;
+  }
+
+  /** A session that may still seal (not past its age or message limit). */
+  #usableSession(): SecureSession | undefined {
+    const session = this.#session;
+    if (session === undefined || session.needsRekey()) return undefined;
+    return session;
+  }
+
+  /** Plaintext kept until a session exists: channel, content type, stream, payload, under the keystore's at-rest key. */
+  #protect(message: Produced, origin: bigint): Uint8Array {
+    const channel = Buffer.from(message.channel, 'utf8');
+    const plain = Buffer.concat([Buffer.of(channel.length), channel, Buffer.of(message.contentType, message.streamId), message.payload]);
+    return this.keystore.protect(plain, `queue:${origin}`);
+  }
+
+  #unprotect(body: Uint8Array, origin: bigint): { channel: UplinkChannel; contentType: ContentType; streamId: number; payload: Uint8Array } {
+    const plain = this.keystore.unprotect(body, `queue:${origin}`);
+    const length = plain[0]!;
+    return {
+      channel: plain.subarray(1, 1 + length).toString('utf8') as UplinkChannel,
+      contentType: plain[1 + length] as ContentType,
+      streamId: plain[2 + length]!,
+      payload: plain.subarray(3 + length),
+    };
+  }
+
+  /** After a power cut: a protected copy whose sealed copy exists is dropped (never sent twice). */
+  #recoverQueue(): void {
+    const queue = this.#queue!;
+    const items = queue.peek(Number.MAX_SAFE_INTEGER);
+    const sealedOrigins = new Set<bigint>();
+    for (const item of items) {
+      const origin = Buffer.from(item.bytes).readBigUInt64BE(1);
+      if (origin > this.#nextOrigin) this.#nextOrigin = origin;
+      if (item.bytes[0] === KIND_SEALED) sealedOrigins.add(origin);
+    }
+    for (const item of items) {
+      if (item.bytes[0] === KIND_PROTECTED && sealedOrigins.has(Buffer.from(item.bytes).readBigUInt64BE(1))) queue.ack(item.id);
+    }
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#state === 'off' || this.#link !== undefined) return;
+    this.#setState('connecting');
+    let link: DeviceLink;
+    try {
+      link = this.options.link({ deviceId: this.deviceId, keystore: this.keystore, enrolment: this.enrolment });
+    } catch (error) {
+      // No way to build a link (e.g. no radio for a BLE device): report it and stay offline.
+      this.#setState('offline');
+      this.emit('error', error as Error);
+      return;
+    }
+    this.#link = link;
+    link.on('message', (channel, bytes) => this.#onDownlink(channel, bytes));
+    link.once('down', (reason) => this.#linkDown(link, reason));
+    try {
+      await link.open();
+      if (this.#link !== link) return;
+      this.#setState('handshaking');
+      this.#session = await this.#handshake(link);
+      this.counters.sessions += 1;
+      this.#backoff.reset();
+      this.#setState('online');
+      this.produce(this.statusMessage());
+      this.#pump();
+    } catch (error) {
+      this.log?.debug({ err: error }, 'connection attempt failed');
+      this.#linkDown(link, (error as Error).message);
+    }
+  }
+
+  #linkDown(link: DeviceLink, reason: string): void {
+    if (this.#link !== link) return;
+    this.#link = undefined;
+    this.#inflight.clear();
+    link.removeAllListeners('message');
+    link.removeAllListeners('down');
+    link.removeAllListeners('up');
+    void link.close().catch(() => undefined);
+    if (this.#state === 'off') return;
+    this.#setState('offline');
+    this.log?.debug({ reason }, 'link down');
+    this.counters.reconnects += 1;
+    this.#reconnectTimer = setTimeout(() => void this.#connect(), this.#backoff.next());
+    this.#reconnectTimer.unref();
+  }
+
+  async #handshake(link: DeviceLink): Promise<SecureSession> {
+    const gateway = await new KeyCache().importPublicIdentity(this.enrolment.gatewayIdentity);
+    const pending = initiateSession({ device: this.keystore.sessionIdentity(), deviceId: this.deviceId, gateway, now: () => this.clock.now() });
+    const accept = new Promise<Uint8Array>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        link.off('message', onMessage);
+        reject(new Error('no SessionAccept in time'));
+      }, 15_000);
+      const onMessage = (channel: Channel, bytes: Uint8Array): void => {
+        if (channel !== 'sessionAccept') return;
+        clearTimeout(timer);
+        link.off('message', onMessage);
+        resolve(bytes);
+      };
+      link.on('message', onMessage);
+      link.once('down', () => {
+        clearTimeout(timer);
+        link.off('message', onMessage);
+        reject(new Error('link down during the handshake'));
+      });
+    });
+    accept.catch(() => undefined);
+    await link.send('session', pending.message);
+    return pending.complete(await accept);
+  }
+
+  #onDownlink(channel: Channel, bytes: Uint8Array): void {
+    if (channel !== 'commands') return;
+    const session = this.#session;
+    if (session === undefined) return;
+    let opened;
+    try {
+      opened = session.open(bytes);
+    } catch (error) {
+      // Not from the gateway's session (or replayed at the envelope layer): nothing is executed.
+      this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_INTEGRITY_FAILURE, Severity.SEVERITY_HIGH, (error as { code?: string }).code ?? 'ERR_CRYPTO'));
+      return;
+    }
+    if (opened.header.contentType !== ContentType.CONTENT_TYPE_THERAPY_COMMAND) return;
+    for (const message of this.handleCommand(opened.plaintext)) this.produce(message);
+  }
+
+  /** Sends queued messages while the link is up, within the in-flight window. */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      const link = this.#link;
+      const queue = this.#queue;
+      if (link === undefined || queue === undefined || this.#state !== 'online' || this.#session === undefined) return;
+      const window = this.options.window ?? 16;
+      if (this.#inflight.size >= window) return;
+      for (const item of queue.peek(window + this.#inflight.size)) {
+        if (this.#inflight.size >= window) break;
+        if (this.#inflight.has(item.id)) continue;
+        let bytes: Uint8Array = item.bytes;
+        let id = item.id;
+        if (bytes[0] === KIND_PROTECTED) {
+          // Seal now; the sealed copy is durable before the protected one goes.
+          const origin = Buffer.from(bytes).readBigUInt64BE(1);
+          const message = this.#unprotect(bytes.subarray(ITEM_HEADER), origin);
+          const sealed = itemOf(KIND_SEALED, origin, this.#session.seal(message.contentType, message.payload, { streamId: message.streamId }));
+          const sealedId = queue.append({ channel: item.channel, priority: item.priority, bytes: sealed });
+          // Refused only when the flash is full of alarms and this is a reading: dropped, reported.
+          queue.ack(item.id);
+          if (sealedId === undefined) continue;
+          id = sealedId;
+          bytes = sealed;
+        }
+        this.#inflight.add(id);
+        const envelope = bytes.subarray(ITEM_HEADER);
+        this.battery.consume({ radioTxBytes: envelope.length });
+        link.send(item.channel as Channel, envelope).then(
+          () => {
+            this.#inflight.delete(id);
+            if (this.#queue !== queue) return;
+            queue.ack(id);
+            this.counters.delivered += 1;
+            this.emit('delivered', 1);
+            this.#pump();
+          },
+          () => {
+            // The link is down (or the gateway refused): the item stays queued for the next link.
+            this.#inflight.delete(id);
+          },
+        );
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+}
