@@ -162,6 +162,8 @@ export class BleLink extends EventEmitter<DeviceLinkEvents> implements DeviceLin
       timer.unref();
       this.#pending.set(messageId, { resolve, reject, timer });
     });
+    // It may be rejected (link down) while the fragments are still going out, before send() returns it.
+    acknowledged.catch(() => undefined);
     const sent = this.#sending.then(async () => {
       if (this.#central?.id !== central.id) throw new LinkDownError('BLE link is down');
       for (const fragment of this.#fragmenter.fragment(message, central.mtu)) {
