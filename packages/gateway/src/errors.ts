@@ -160,6 +160,10 @@ export const gatewayErrorCatalogue = {
     meaning: 'The BLE central refused a peripheral: it does not serve a well-formed medsim envelope service, or claims the id of a device that is unknown, revoked or already connected.',
     remedy: 'Enrol the device first; a device connects over one plane at a time (MQTT or BLE). The audit entry names the claimed id.',
   },
+  ERR_BLE_UNPAIRED: {
+    meaning: 'A BLE device connected without link encryption (it could not pair). Recorded on its connection; its envelopes are end-to-end encrypted all the same (ADR 0005).',
+    remedy: 'Nothing is exposed beyond envelope headers; update the device to pair with LE Secure Connections.',
+  },
   ERR_DEVICE_UNREACHABLE: {
     meaning: 'The gateway has no way to reach the device now: no downlink (MQTT connection or BLE link) is registered, the device has not subscribed to the channel, or it has no live session to seal for.',
     remedy: 'Bring the device online (it connects, subscribes to its commands topic and opens a session), then try again; nothing was queued.',

@@ -4,18 +4,19 @@
  *   --with-gateway      a gateway in this process (fresh data directory), BLE devices included: the
  *                       gateway's noble central and the devices share the virtual radio;
  *   --mqtt/--api/--ca   a running gateway; devices enrol over its HTTPS API with a technician's
- *                       account (password from MEDSIM_FLEET_PASSWORD). MQTT devices only: a BLE
+ *                       account (password from MEDSIM_FLEET_PASSWORD, TOTP secret from MEDSIM_FLEET_TOTP_SECRET). MQTT devices only: a BLE
  *                       device needs the radio of the gateway's central.
  */
 import { VirtualRadio, createNoble } from '@medsim/ble-radio';
-import { BleLink, Fleet, FleetControlServer, NETWORK_PROFILES, PATIENT_PROFILES, groupTransport, parseFleetSpec, type FleetEvent, type FleetLinks, type Provisioner, type DeviceEnrolment } from '@medsim/devices';
+import { BleLink, Fleet, FleetSpecError, FleetControlServer, NETWORK_PROFILES, PATIENT_PROFILES, groupTransport, parseFleetSpec, type FleetEvent, type FleetLinks, type Provisioner, type DeviceEnrolment } from '@medsim/devices';
 import { createGateway, loadConfig, type Gateway } from '@medsim/gateway';
 import { createLogger } from '@medsim/logging';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { callApi, login } from '../bench/gateway/stream-client.js';
+import { Secret, TOTP } from 'otpauth';
+import { callApi } from '../bench/gateway/stream-client.js';
 import { paint, table } from '../ui/terminal.js';
 import { UsageError } from './usage-error.js';
 
@@ -26,7 +27,7 @@ export const fleetUsage = `medsim fleet --spec FILE (--with-gateway | --mqtt HOS
 Runs the simulated devices of a fleet spec (docs/devices/fleet.md) against a gateway. With
 --with-gateway a gateway runs in this process (BLE devices need it: they share its radio);
 otherwise devices enrol over the gateway's HTTPS API as technician NAME (password from
-MEDSIM_FLEET_PASSWORD) and connect over MQTT with mTLS. Keystores and flash live in
+MEDSIM_FLEET_PASSWORD, TOTP secret from MEDSIM_FLEET_TOTP_SECRET) and connect over MQTT with mTLS. Keystores and flash live in
 --data-dir (./.medsim-fleet), so devices keep their identity across runs. The control endpoint
 (loopback; bearer token printed once and written to DIR/control-token) starts, stops and
 power-cycles devices and injects anomalies, outages and clock skew. --json prints the fleet's
@@ -40,16 +41,30 @@ const hostPort = (value: string, flag: string): { host: string; port: number } =
 };
 
 /** Enrols over the gateway's HTTPS API: a one-time token (technician), then the device's CSR. */
-function httpsProvisioner(api: { host: string; port: number; caPem: string }, user: string, password: string): Provisioner {
+function httpsProvisioner(api: { host: string; port: number; caPem: string }, user: string, password: string, totpSecret: string | undefined): Provisioner {
   let token: Promise<string> | undefined;
   return async ({ deviceId, model, csrPem, identity }) => {
-    token ??= login(api, user, password);
+    token ??= technicianLogin(api, user, password, totpSecret);
     const created = await callApi(api, 'POST', '/v1/devices/enrolment-tokens', { deviceId, model, patientId: null }, await token);
     if (created.status !== 201) throw new Error(`enrolment token for ${deviceId}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
     const enrolled = await callApi(api, 'POST', '/v1/devices/enrol', { token: (created.body as { token: string }).token, deviceId, csrPem, identity });
     if (enrolled.status !== 201) throw new Error(`enrolment of ${deviceId}: HTTP ${enrolled.status} ${JSON.stringify(enrolled.body)}`);
     return enrolled.body as DeviceEnrolment;
   };
+}
+
+/** Logs a technician in: password, then the TOTP code (technicians and admins always have a second factor). */
+async function technicianLogin(api: { host: string; port: number; caPem: string }, user: string, password: string, totpSecret: string | undefined): Promise<string> {
+  const first = await callApi(api, 'POST', '/v1/session/login', { username: user, password });
+  const body = first.body as { accessToken?: string; mfaRequired?: boolean; challenge?: string };
+  if (first.status === 200 && typeof body.accessToken === 'string') return body.accessToken;
+  if (first.status !== 200 || body.mfaRequired !== true) throw new Error(`login as ${user} failed: HTTP ${first.status}`);
+  if (totpSecret === undefined) throw new Error(`${user} needs a second factor: set MEDSIM_FLEET_TOTP_SECRET to the account's TOTP secret (base32)`);
+  const code = new TOTP({ secret: Secret.fromBase32(totpSecret) }).generate();
+  const second = await callApi(api, 'POST', '/v1/session/mfa', { challenge: body.challenge, code });
+  const tokens = second.body as { accessToken?: string };
+  if (second.status !== 200 || typeof tokens.accessToken !== 'string') throw new Error(`second factor for ${user} failed: HTTP ${second.status}`);
+  return tokens.accessToken;
 }
 
 /** Runs `medsim fleet`; returns the exit code. */
@@ -76,7 +91,13 @@ export async function fleet(argv: readonly string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`cannot read the spec ${values.spec}: ${(error as Error).message}`);
   }
-  const spec = parseFleetSpec(raw, { patientProfiles: Object.keys(PATIENT_PROFILES), networks: Object.keys(NETWORK_PROFILES) });
+  let spec;
+  try {
+    spec = parseFleetSpec(raw, { patientProfiles: Object.keys(PATIENT_PROFILES), networks: Object.keys(NETWORK_PROFILES) });
+  } catch (error) {
+    if (error instanceof FleetSpecError) throw new UsageError(error.message);
+    throw error;
+  }
   const durationS = values.duration === undefined ? undefined : Number(values.duration);
   if (durationS !== undefined && !(Number.isFinite(durationS) && durationS >= 1)) throw new UsageError('--duration must be at least 1 second');
   const usesBle = spec.groups.some((g) => groupTransport(g) === 'ble');
@@ -120,7 +141,7 @@ export async function fleet(argv: readonly string[]): Promise<number> {
     const password = process.env['MEDSIM_FLEET_PASSWORD'];
     if (password === undefined || password === '') throw new UsageError('set MEDSIM_FLEET_PASSWORD to the technician\'s password');
     const api = { ...hostPort(values.api, '--api'), caPem: readFileSync(values.ca, 'utf8') };
-    provisioner = httpsProvisioner(api, values.user, password);
+    provisioner = httpsProvisioner(api, values.user, password, process.env['MEDSIM_FLEET_TOTP_SECRET']);
     links = { mqtt: hostPort(values.mqtt, '--mqtt') };
   }
 

@@ -66,6 +66,7 @@ export abstract class ControlledDevice extends MonitorDevice {
 
   /** The local clearance of safe mode (a button on the device; the control surface presses it). */
   clearSafeMode(by: LocalClearance): void {
+    if (!this.therapy.inSafeMode) return;
     this.therapy.clearSafeMode(by);
     this.setOperatingState(OperatingState.OPERATING_STATE_NORMAL);
     this.produceAll([this.alarmMessage({ code: AlarmCode.ALARM_CODE_SAFE_MODE, priority: AlarmPriority.ALARM_PRIORITY_HIGH, state: AlarmState.ALARM_STATE_CLEARED, atMs: this.clock.now() })]);

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { AlarmCode, AlarmPriority, AlarmState, OperatingState } from '@medsim/protocol';
 import type { DeviceModelInfo, Produced } from '../device/device-model.js';
+import { DeviceNotRunningError } from '../errors.js';
 import { ControlledDevice, type ClearableTherapy } from './controlled-device.js';
 import { InsulinPumpTherapy, parseInsulinPumpState, type InsulinPumpSnapshot } from './insulin-pump-therapy.js';
 import { JsonFileState } from './persistent-state.js';
@@ -40,7 +41,7 @@ export class InsulinPump extends ControlledDevice {
 
   /** The pump's therapy (after power-on). */
   get pump(): InsulinPumpTherapy {
-    if (this.#therapy === undefined) throw new Error(`${this.deviceId} is off`);
+    if (this.#therapy === undefined) throw new DeviceNotRunningError(`${this.deviceId} is off`);
     return this.#therapy;
   }
 

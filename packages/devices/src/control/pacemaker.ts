@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { AlarmCode, AlarmPriority, AlarmState, PacingMode as WirePacingMode, Unit, VitalParameter } from '@medsim/protocol';
 import type { DeviceModelInfo, Produced } from '../device/device-model.js';
+import { DeviceNotRunningError } from '../errors.js';
 import { observation, round } from '../monitor/monitor-device.js';
 import type { CommandDecision } from './command-processor.js';
 import { ControlledDevice, type ClearableTherapy } from './controlled-device.js';
@@ -42,7 +43,7 @@ export class Pacemaker extends ControlledDevice {
 
   /** The pacemaker's therapy (after power-on). */
   get pacer(): PacemakerTherapy {
-    if (this.#therapy === undefined) throw new Error(`${this.deviceId} is off`);
+    if (this.#therapy === undefined) throw new DeviceNotRunningError(`${this.deviceId} is off`);
     return this.#therapy;
   }
 

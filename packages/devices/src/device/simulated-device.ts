@@ -84,6 +84,9 @@ export interface SimulatedDeviceOptions {
   readonly window?: number;
 }
 
+/** At most one STORAGE_DROP report per minute of device time. */
+const DROP_REPORT_INTERVAL_MS = 60_000;
+
 const KIND_SEALED = 1;
 const KIND_PROTECTED = 2;
 /** Queue item = kind (1 byte) | origin id (8 bytes, BE) | body. */
@@ -119,6 +122,8 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
   #bootedAtMs = 0;
   #nextOrigin = 0n;
   #batteryLow = false;
+  #unreportedDrops = 0;
+  #lastDropReportMs = Number.NEGATIVE_INFINITY;
   protected readonly log: Logger | undefined;
   /** Counters for status, the fleet and tests. */
   readonly counters = { produced: 0, delivered: 0, dropped: 0, sessions: 0, reconnects: 0, refusedCommands: 0 };
@@ -192,8 +197,9 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
     this.#queue.on('dropped', (count: number, reason: string) => {
       this.counters.dropped += count;
       this.emit('dropped', count, reason);
-      // The full-flash policy dropped readings: the gateway is told (alarm priority, so it is kept).
-      queueMicrotask(() => this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_STORAGE_DROP, Severity.SEVERITY_MEDIUM, 'ERR_QUEUE_DROPPED', `${count} ${reason}`)));
+      // Reported to the gateway by the next cycle, at most once a minute (a report on a full flash
+      // is itself an append that may drop: reporting each drop at once could feed itself).
+      this.#unreportedDrops += count;
     });
     this.#recoverQueue();
     this.#enrolment = this.#keystore.enrolment() ?? (await this.#enrol());
@@ -242,6 +248,13 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
         );
       }
       for (const message of this.cycle(now)) this.produce(message);
+      if (this.#unreportedDrops > 0 && now - this.#lastDropReportMs >= DROP_REPORT_INTERVAL_MS) {
+        // The full-flash policy dropped readings: the gateway is told (alarm priority, so it is kept).
+        const count = this.#unreportedDrops;
+        this.#unreportedDrops = 0;
+        this.#lastDropReportMs = now;
+        this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_STORAGE_DROP, Severity.SEVERITY_MEDIUM, 'ERR_QUEUE_DROPPED', `${count} dropped`));
+      }
       this.#link?.afterCycle?.();
     } catch (error) {
       this.emit('error', error as Error);

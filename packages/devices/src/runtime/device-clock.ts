@@ -83,7 +83,7 @@ export class DeviceClock {
     this.#deviceAnchor = this.#baseAnchor + (options.offsetMs ?? 0);
   }
 
-  /** Device time in ms since the epoch (fractional: a crystal does not tick in whole ms). */
+  /** Device time in whole ms since the epoch (the RTC's resolution; wire timestamps are integers). */
   now(): number {
     const elapsed = (this.#base() - this.#baseAnchor) * (1 + this.driftPpm / 1e6);
     const lost = Math.min(this.#slewPending, Math.max(0, elapsed) * this.#slewRate);

@@ -51,6 +51,8 @@ const INFO = MEDSIM_ENVELOPE_SERVICE.characteristics.info.uuid;
 
 interface Connection {
   readonly peripheral: Peripheral;
+  /** The link is encrypted (pairing succeeded). */
+  encrypted?: boolean;
   deviceId?: string;
   rx?: Characteristic;
   /** Writes to `rx` go one message at a time (the device reassembles one at a time). */
@@ -111,6 +113,13 @@ export class BleCentral {
     peripheral.once('disconnect', () => this.#closed(connection));
     try {
       await peripheral.connectAsync();
+      // Defence in depth: pair (noble offers Just Works only; with LE Secure Connections a passive
+      // sniffer cannot read the link). Not relied on (ADR 0005): a device that cannot pair still
+      // talks, through envelopes that are end-to-end encrypted anyway.
+      connection.encrypted = await peripheral.pairAsync().then(
+        () => true,
+        () => false,
+      );
       const { characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([SVC], [TX, RX, INFO]);
       const tx = characteristics.find((c) => c.uuid === TX);
       const rx = characteristics.find((c) => c.uuid === RX);
@@ -128,7 +137,7 @@ export class BleCentral {
       tx.on('data', (data: Buffer) => this.#onFragment(connection, reassembler, data));
       await tx.subscribeAsync();
       connection.unregister = this.#o.downlinks.register(deviceId, { transport: 'ble', send: (channel, bytes) => this.#publish(connection, channel, bytes) });
-      this.#audit('ble.connect', 'success', 'info', deviceId);
+      this.#audit('ble.connect', 'success', 'info', deviceId, connection.encrypted === true ? undefined : 'ERR_BLE_UNPAIRED');
     } catch (error) {
       const code = error instanceof MedsimError ? error.code : 'ERR_BLE_PEER';
       this.#o.logger.debug({ peripheral: peripheral.id, err: error }, 'BLE peer refused or failed');

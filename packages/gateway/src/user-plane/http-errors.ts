@@ -30,6 +30,7 @@ export const HTTP_STATUS: Readonly<Record<GatewayErrorCode, Exposure>> = {
   ERR_MQTT_TOO_LARGE: 'internal',
   ERR_MQTT_LIMIT: 'internal',
   ERR_BLE_PEER: 'internal',
+  ERR_BLE_UNPAIRED: 'internal',
   ERR_INGEST_REFUSED: 'internal',
   ERR_AUTH_FAILED: 401,
   ERR_AUTH_LOCKED: 423,
