@@ -3,7 +3,7 @@
  * keeps every alarm, and the device reports the drop to the gateway (STORAGE_DROP security event,
  * audited) once it is back.
  */
-import { AlarmState, ContentType, SecurityEventType, decodePayload } from '@medsim/protocol';
+import { AlarmState, ContentType, SecurityEventType, decodeMessage, decodePayload } from '@medsim/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttLink, PATIENT_PROFILES, Patient, PulseOximeter } from '../../src/index.js';
 import { eventually, registryProvisioner, startGateway, tempDir } from '../helpers/gateway-harness.js';
@@ -43,7 +43,7 @@ describe('a full flash during an outage', () => {
     // Back: the queue drains; the drop report and the alarms arrive.
     reachable = true;
     await eventually(
-      () => gateway.context.readings.payloadsForDevice('spo2-full').some((r) => r.contentType === ContentType.CONTENT_TYPE_SECURITY_EVENT && decodePayload(r.contentType, r.payload).message.type === SecurityEventType.SECURITY_EVENT_TYPE_STORAGE_DROP),
+      () => gateway.context.readings.payloadsForDevice('spo2-full').some((r) => r.contentType === ContentType.CONTENT_TYPE_SECURITY_EVENT && decodeMessage('SecurityEvent', r.payload).type === SecurityEventType.SECURITY_EVENT_TYPE_STORAGE_DROP),
       30_000,
       'the STORAGE_DROP report',
     );

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ANOMALY_KINDS, AnomalySchedule, MAX_ANOMALIES } from '../../src/physiology/anomalies.js';
 import { Patient } from '../../src/physiology/patient.js';
+import { codeOf } from '../helpers/errors.js';
 
 const START = Date.UTC(2025, 0, 1, 10, 0, 0);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-};
 
 const vitalsAt = (patient: Patient, timeMs: number): ReturnType<Patient['vitals']> => {
   patient.advanceTo(timeMs);

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PACING_SPIKE_LEAD_MS, PACING_SPIKE_MICROVOLTS, renderEcgLeadII } from '../../src/physiology/ecg-waveform.js';
 import { Patient } from '../../src/physiology/patient.js';
+import { codeOf } from '../helpers/errors.js';
 
 const START = Date.UTC(2025, 0, 1, 10, 0, 0);
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-};
 
 /** A plain R-peak detector: local maxima above a threshold, 200 ms refractory. */
 function detectPeaks(samples: Int16Array, rateHz: number, threshold: number): number[] {

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { INSULIN_DELAY_MINUTES, MAX_ACTIVE_DOSES, MAX_MEALS, exponentialInsulinOnBoard, parabolicCarbsAbsorbed } from '../../src/physiology/glucose.js';
 import { Patient, type PatientOptions } from '../../src/physiology/patient.js';
+import { codeOf } from '../helpers/errors.js';
 
 // 2025-01-01 09:00 UTC, between breakfast and lunch of the default meal plan.
 const START = Date.UTC(2025, 0, 1, 9, 0, 0);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-};
 
 /** Two patients with the same seed: what differs between them is what the test did to one. */
 const twins = (options: Partial<PatientOptions> = {}): [Patient, Patient] => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Patient } from '../../src/physiology/patient.js';
 import { PATIENT_PROFILES } from '../../src/physiology/patient-profile.js';
+import { codeOf } from '../helpers/errors.js';
 
 // 2025-01-01 10:00 UTC: daytime, so circadian swings stay small over the short runs below.
 const START = Date.UTC(2025, 0, 1, 10, 0, 0);
@@ -9,15 +10,6 @@ const MIN = 60_000;
 const sdnn = (rr: readonly number[]): number => {
   const mean = rr.reduce((a, b) => a + b, 0) / rr.length;
   return Math.sqrt(rr.reduce((a, b) => a + (b - mean) ** 2, 0) / rr.length);
-};
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
 };
 
 describe('heart rate model', () => {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ADVANCE_MS, Patient, type Vitals } from '../../src/physiology/patient.js';
 import { PATIENT_PROFILES, PATIENT_PROFILE_IDS, validatePatientProfile, type PatientProfile } from '../../src/physiology/patient-profile.js';
+import { codeOf } from '../helpers/errors.js';
 
 const START = Date.UTC(2025, 0, 1, 0, 0, 0);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-};
 
 /** The same scripted session (anomaly, meal, insulin, pacing at fixed instants) sampled every `cadenceMs`. */
 function session(seed: number | string, cadenceMs: number, durationMs: number, sampleEveryMs: number): { vitals: Vitals[]; ecg: Int16Array } {

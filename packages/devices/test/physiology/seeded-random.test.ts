@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom, seed32 } from '../../src/physiology/seeded-random.js';
+import { codeOf } from '../helpers/errors.js';
 
 // Known answers computed with a C program built on PractRand 0.94's sfc32::raw32 (uint32 arithmetic),
 // seeded as documented: four splitmix32 outputs from the 32-bit seed, then 12 outputs discarded.
@@ -10,15 +11,6 @@ const SFC32_VECTORS: readonly { seed: number | string; outputs: readonly number[
   { seed: 0xdeadbeef, outputs: [3923707769, 1152713806, 2428647379, 2225741545, 3595184339] },
   { seed: 'patient-7', outputs: [1656894111, 147913322, 1593432968] },
 ];
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-};
 
 describe('SeededRandom (sfc32 seeded by splitmix32)', () => {
   it('reproduces the reference C implementation bit for bit', () => {

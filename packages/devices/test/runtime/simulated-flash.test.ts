@@ -5,15 +5,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FLASH_RECORD_HEADER_BYTES, FLASH_RECORD_MAGIC, SimulatedFlash, flashRecordBytes } from '../../src/runtime/simulated-flash.js';
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-};
+import { codeOf } from '../helpers/errors.js';
 
 /** Deterministic payloads: record i is `length` bytes of (i * 31 + k) & 0xff. */
 const payload = (i: number, length = 20 + i): Buffer => Buffer.from(Array.from({ length }, (_, k) => (i * 31 + k) & 0xff));

@@ -11,15 +11,7 @@ import {
   type QueueItemInput,
   type QueuePriority,
 } from '../../src/runtime/store-and-forward-queue.js';
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-};
+import { codeOf } from '../helpers/errors.js';
 
 /** mulberry32: a small seeded PRNG, so the randomised schedules replay exactly. */
 function prng(seed: number): () => number {
