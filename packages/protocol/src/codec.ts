@@ -12,6 +12,7 @@ import { assertFaithful } from './internal/faithful.js';
 import { validateEnvelopeHeader, validateSealedEnvelope } from './internal/validate/envelope.js';
 import { validateFirmwareUpdateStatus } from './internal/validate/firmware.js';
 import { validateSecurityEvent } from './internal/validate/security.js';
+import { validateMaintenanceReport } from './internal/validate/maintenance.js';
 import { validateSessionAccept, validateSessionInfo, validateSessionInit } from './internal/validate/session.js';
 import { validateAlarm, validateDeviceStatus } from './internal/validate/status.js';
 import {
@@ -44,6 +45,7 @@ export interface Messages {
   Alarm: v1.Alarm;
   FirmwareUpdateStatus: v1.FirmwareUpdateStatus;
   SecurityEvent: v1.SecurityEvent;
+  MaintenanceReport: v1.MaintenanceReport;
 }
 
 /** Plain-object form of each message, as accepted by encodeMessage(). */
@@ -63,6 +65,7 @@ export interface MessageFields {
   Alarm: v1.Alarm.$Properties;
   FirmwareUpdateStatus: v1.FirmwareUpdateStatus.$Properties;
   SecurityEvent: v1.SecurityEvent.$Properties;
+  MaintenanceReport: v1.MaintenanceReport.$Properties;
 }
 
 /** Name of a top-level medsim.v1 message. */
@@ -90,6 +93,7 @@ const codecs: { readonly [N in MessageName]: Codec<N> } = {
   Alarm: { decode: (b) => v1.Alarm.decode(b), encode: (f) => v1.Alarm.encode(f), validate: (m) => validateAlarm(m) },
   FirmwareUpdateStatus: { decode: (b) => v1.FirmwareUpdateStatus.decode(b), encode: (f) => v1.FirmwareUpdateStatus.encode(f), validate: (m) => validateFirmwareUpdateStatus(m) },
   SecurityEvent: { decode: (b) => v1.SecurityEvent.decode(b), encode: (f) => v1.SecurityEvent.encode(f), validate: (m) => validateSecurityEvent(m) },
+  MaintenanceReport: { decode: (b) => v1.MaintenanceReport.decode(b), encode: (f) => v1.MaintenanceReport.encode(f), validate: (m) => validateMaintenanceReport(m) },
 };
 
 /** Every message name, in schema order. */
@@ -150,6 +154,7 @@ export const CONTENT_MESSAGE = {
   [ContentType.CONTENT_TYPE_THERAPY_COMMAND_ACK]: 'SignedTherapyCommandAck',
   [ContentType.CONTENT_TYPE_FIRMWARE_UPDATE_STATUS]: 'FirmwareUpdateStatus',
   [ContentType.CONTENT_TYPE_SECURITY_EVENT]: 'SecurityEvent',
+  [ContentType.CONTENT_TYPE_MAINTENANCE_REPORT]: 'MaintenanceReport',
   [ContentType.CONTENT_TYPE_SESSION_ACCEPT]: 'SessionAccept',
 } as const satisfies Record<Exclude<ContentType, ContentType.CONTENT_TYPE_UNSPECIFIED>, MessageName>;
 

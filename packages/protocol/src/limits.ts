@@ -56,6 +56,9 @@ export const MESSAGE_MAX_BYTES = {
   Alarm: 64,
   FirmwareUpdateStatus: 512,
   SecurityEvent: 256,
+  // 64 checks of at most 97 bytes and 200 log entries of at most 182 bytes (ASCII identifiers),
+  // plus the header: about 43 KiB, rounded up; inside PAYLOAD_MAX_BYTES.
+  MaintenanceReport: 48 * 1024,
 } as const;
 
 /** Counts of repeated fields. */
@@ -68,6 +71,10 @@ export const REPEATED_LIMITS = {
   waveformSamples: { min: 1, max: 15_000 },
   /** Segments of an insulin basal schedule (one per half hour). */
   basalSegments: { min: 1, max: 48 },
+  /** Self-test checks in one MaintenanceReport. */
+  diagnosticChecks: { min: 0, max: 64 },
+  /** Log entries in one MaintenanceReport. */
+  logEntries: { min: 0, max: 200 },
 } as const;
 
 /** Therapy ranges enforced by the protocol (a device's own interlocks are usually stricter). */
@@ -80,6 +87,8 @@ export const THERAPY_LIMITS = {
   pacingUpperRatePpm: { min: 50, max: 185 },
   pacingAmplitudeMillivolts: { min: 100, max: 7_500 },
   pacingPulseWidthMicroseconds: { min: 30, max: 1_500 },
+  serviceModeMinutes: { min: 1, max: 240 },
+  logEntries: { min: 1, max: 200 },
 } as const;
 
 /** Waveform sampling rate, millihertz: 1 Hz to 10 kHz. */

@@ -73,6 +73,18 @@ export type Alarm = medsim.v1.Alarm;
 export type FirmwareUpdateStatus = medsim.v1.FirmwareUpdateStatus;
 /** A security event. */
 export type SecurityEvent = medsim.v1.SecurityEvent;
+/** Outcome of a self-test check. */
+export import CheckResult = medsim.v1.CheckResult;
+/** What a maintenance command produced (self-test, log). */
+export type MaintenanceReport = medsim.v1.MaintenanceReport;
+/** One self-test check. */
+export type DiagnosticCheck = medsim.v1.DiagnosticCheck;
+/** One device log entry. */
+export type LogEntry = medsim.v1.LogEntry;
+/** Maintenance: open the service mode. */
+export type OpenServiceMode = medsim.v1.OpenServiceMode;
+/** Maintenance: report the log. */
+export type UploadLogs = medsim.v1.UploadLogs;
 /** A bolus action. */
 export import InsulinBolus = medsim.v1.InsulinBolus;
 /** A basal schedule action. */

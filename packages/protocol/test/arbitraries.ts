@@ -33,6 +33,7 @@ import {
   SampleEncoding,
   SecurityEventType,
   Severity,
+  CheckResult,
   TEXT_MAX_LENGTH,
   THERAPY_LIMITS,
   UpdatePhase,
@@ -410,6 +411,20 @@ const securityEvent: fc.Arbitrary<Fields<'SecurityEvent'>> = fc.record({
   subject: text(0),
 });
 
+const identifier = (max: number): fc.Arbitrary<string> => fc.stringMatching(new RegExp(`^[a-z0-9][a-z0-9._-]{0,${max - 1}}$`));
+const maintenanceReport: fc.Arbitrary<Fields<'MaintenanceReport'>> = fc.record({
+  commandId: bytesOfLength(RANDOM_ID_BYTES),
+  generatedAtMs: timestampMs,
+  checks: fc.array(
+    fc.record({ name: identifier(64), result: enumValue(CheckResult), value: fc.double({ noNaN: true, noDefaultInfinity: true }), unit: fc.stringMatching(/^[\x21-\x7e]{0,16}$/) }),
+    { maxLength: 4 },
+  ),
+  logs: fc.array(
+    fc.record({ atMs: timestampMs, severity: enumValue(Severity), component: identifier(32), event: identifier(64), code: fc.constantFrom('', 'ERR_LINK_DOWN', 'ERR_FLASH_POWER_LOSS') }),
+    { maxLength: 4 },
+  ),
+});
+
 /** A valid message of each type. */
 export const validMessage: { readonly [N in MessageName]: fc.Arbitrary<MessageFields[N]> } = {
   EnvelopeHeader: envelopeHeader,
@@ -427,4 +442,5 @@ export const validMessage: { readonly [N in MessageName]: fc.Arbitrary<MessageFi
   Alarm: alarm,
   FirmwareUpdateStatus: firmwareUpdateStatus,
   SecurityEvent: securityEvent,
+  MaintenanceReport: maintenanceReport,
 };

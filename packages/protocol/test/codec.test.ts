@@ -404,7 +404,7 @@ describe('decodePayload', () => {
   const contentTypes = Object.keys(CONTENT_MESSAGE).map(Number) as PayloadContentType[];
 
   it('[CTL-09] decodes the message each content type names', { tags: ['CTL-09'] }, () => {
-    expect(contentTypes).toHaveLength(9);
+    expect(contentTypes).toHaveLength(10);
     for (const contentType of contentTypes) {
       const name = CONTENT_MESSAGE[contentType];
       const payload = decodePayload(contentType, sampleBytes(name));

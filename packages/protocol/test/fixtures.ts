@@ -22,6 +22,7 @@ import {
   SampleEncoding,
   SecurityEventType,
   Severity,
+  CheckResult,
   Unit,
   UpdatePhase,
   VitalParameter,
@@ -183,6 +184,12 @@ export const samples = {
     errorCode: 'ERR_CRYPTO_REPLAY',
     atMs: T0,
     subject: 'pulse-ox-0001',
+  },
+  MaintenanceReport: {
+    commandId: therapyCommand.commandId,
+    generatedAtMs: T0,
+    checks: [{ name: 'transducer.elements', result: CheckResult.CHECK_RESULT_PASS, value: 128, unit: '{element}' }],
+    logs: [{ atMs: T0 - 60_000, severity: Severity.SEVERITY_MEDIUM, component: 'link', event: 'link.down', code: 'ERR_LINK_DOWN' }],
   },
 } satisfies { readonly [N in MessageName]: MessageFields[N] };
 

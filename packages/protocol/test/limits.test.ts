@@ -22,6 +22,7 @@ import {
   SampleEncoding,
   SecurityEventType,
   Severity,
+  CheckResult,
   TEXT_MAX_LENGTH,
   Unit,
   UpdatePhase,
@@ -152,6 +153,13 @@ function largestMessages(text: (codeUnits: number) => string): { readonly [N in 
       errorCode: widest(),
       atMs: MAX_TIMESTAMP_MS,
       subject: widest(),
+    },
+    // Identifiers are ASCII by rule, so the widest report does not depend on `text`.
+    MaintenanceReport: {
+      commandId: filled(16, 1),
+      generatedAtMs: MAX_TIMESTAMP_MS,
+      checks: Array.from({ length: REPEATED_LIMITS.diagnosticChecks.max }, () => ({ name: 'c'.repeat(64), result: CheckResult.CHECK_RESULT_FAIL, value: -1.7976931348623157e308, unit: 'u'.repeat(16) })),
+      logs: Array.from({ length: REPEATED_LIMITS.logEntries.max }, () => ({ atMs: MAX_TIMESTAMP_MS, severity: Severity.SEVERITY_CRITICAL, component: 'c'.repeat(32), event: 'e'.repeat(64), code: `ERR_${'X'.repeat(60)}` })),
     },
   };
 }

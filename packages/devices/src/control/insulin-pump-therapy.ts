@@ -386,6 +386,10 @@ export class InsulinPumpTherapy implements ControlledTherapy<InsulinPumpSnapshot
       case 'resume':
         return { ...state, suspendedUntilMs: null };
       case 'pacingParameters':
+      case 'openServiceMode':
+      case 'closeServiceMode':
+      case 'runDiagnostics':
+      case 'uploadLogs':
       case undefined:
       default:
         throw new UnsupportedTherapyActionError('an insulin pump does not perform this action');

@@ -46,7 +46,7 @@ describe('EnvelopeHeader', () => {
   });
 
   it('[CTL-09] ERR_PROTOCOL_UNKNOWN_ENUM: content type 999 and -1', { tags: ['CTL-09'] }, () => {
-    for (const contentType of [999, -1, 10]) {
+    for (const contentType of [999, -1, 11]) {
       const error = expectRefusal(decodingFields('EnvelopeHeader', { ...header, contentType }), 'ERR_PROTOCOL_UNKNOWN_ENUM', 'EnvelopeHeader.contentType');
       expect(error.details.value).toBe(contentType);
     }

@@ -9,6 +9,8 @@ import {
   type InsulinBolus,
   type PacingParameters,
   type TherapySuspend,
+  type OpenServiceMode,
+  type UploadLogs,
   type SignedTherapyCommand,
   type TherapyCommand,
   type TherapyCommandAck,
@@ -85,6 +87,28 @@ function validateAction(m: TherapyCommand, path: string): void {
       within(p.amplitudeMillivolts, at, 'amplitudeMillivolts', THERAPY_LIMITS.pacingAmplitudeMillivolts);
       within(p.pulseWidthMicroseconds, at, 'pulseWidthMicroseconds', THERAPY_LIMITS.pacingPulseWidthMicroseconds);
       if (p.upperRatePpm < p.lowerRatePpm) inconsistent(at, 'upperRatePpm', 'upper rate below lower rate');
+      return;
+    }
+    case 'openServiceMode': {
+      const o = m.openServiceMode as OpenServiceMode | null | undefined;
+      if (o == null) return inconsistent(path, 'openServiceMode', 'oneof set without a value');
+      noUnknownFields(o, path, 'openServiceMode');
+      within(o.durationMinutes, path, 'openServiceMode.durationMinutes', THERAPY_LIMITS.serviceModeMinutes);
+      return;
+    }
+    case 'closeServiceMode':
+    case 'runDiagnostics': {
+      const empty = m[m.action];
+      if (empty == null) return inconsistent(path, m.action, 'oneof set without a value');
+      noUnknownFields(empty, path, m.action);
+      return;
+    }
+    case 'uploadLogs': {
+      const u = m.uploadLogs as UploadLogs | null | undefined;
+      if (u == null) return inconsistent(path, 'uploadLogs', 'oneof set without a value');
+      noUnknownFields(u, path, 'uploadLogs');
+      timestamp(u.sinceMs, `${path}.uploadLogs`, 'sinceMs', false);
+      within(u.maxEntries, path, 'uploadLogs.maxEntries', THERAPY_LIMITS.logEntries);
       return;
     }
     case undefined:
