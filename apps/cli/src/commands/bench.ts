@@ -1,10 +1,13 @@
 /**
- * `medsim bench [crypto|gateway]`: the benchmarks (both by default, as `npm run bench` runs them).
+ * `medsim bench [crypto|gateway|fleet]`: the benchmarks (crypto and gateway by default, as
+ * `npm run bench` runs them; fleet only when named).
  * crypto: messages/s and MB/s per path and size side by side, the ratios against the raw AES-GCM
  * baseline and the JWE baseline, the openssl reference and the goals. gateway: readings/s and
  * latency through the whole gateway beside Mosquitto relaying the same load
  * (bench/gateway/run-gateway-benchmark.ts). `--json` prints the same as JSON (one object with
  * `crypto` and `gateway`, or just the one asked for); `--check` exits 1 when a goal is missed.
+ * fleet: simulated devices against a gateway in a child process, readings/s, CPU and resident
+ * memory per device (bench/fleet/run-fleet-benchmark.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -21,11 +24,15 @@ import { PATH_LABELS } from '../bench/paths.js';
 import { mark, number, paint, progress, table } from '../ui/terminal.js';
 import { UsageError } from './usage-error.js';
 import { runGatewayBenchmark, type GatewayBenchResult } from '../bench/gateway/run-gateway-benchmark.js';
+import { runFleetBenchmark, type FleetBenchResult } from '../bench/fleet/run-fleet-benchmark.js';
+import { parseModels } from '../bench/fleet/fleet-plan.js';
+import { renderFleet } from '../bench/fleet/render-fleet.js';
 
 /** Usage of `medsim bench`. */
-export const benchUsage = `medsim bench [crypto|gateway] [--json] [--out FILE] [--check]
+export const benchUsage = `medsim bench [crypto|gateway|fleet] [--json] [--out FILE] [--check]
              [--rounds N] [--slice-ms MS] [--sizes 64,256,...] [--no-openssl]
              [--devices N] [--rate N] [--latency-rate N] [--seconds N] [--gateway-rounds N] [--no-mosquitto]
+             [--workers W] [--duration S] [--model mix|MODEL,...]
 
 crypto   the crypto path: raw node:crypto AES-256-GCM, the tuned envelope, batched waveform
          frames and the jose per-reading JWE baseline, at 64 B, 256 B, 1 KiB and 16 KiB.
@@ -33,7 +40,14 @@ gateway  N devices over mTLS publishing QoS 1 readings through the whole gateway
          validate, durable commit, WebSocket fan-out), beside Mosquitto on 127.0.0.1:1883
          relaying the same load (skipped when absent). Defaults: 1,000 devices, 10,000/s
          sustained, latency at 5,000/s, 5 s runs, 3 paired rounds.
-Without a name, both run.`;
+fleet    N simulated devices (default 1,000, at most 10,000) over MQTT against a gateway in a
+         child process, each reporting once a second: start time, readings/s generated and
+         delivered, CPU and resident memory per device. --workers W splits the devices over W
+         worker threads (default 1: the main thread); --duration S is the measuring window
+         (default 20 s); --model is mix (the six monitoring models) or model names. Flash fsync
+         is off: the simulation is measured, not the disk. MQTT only (BLE needs the gateway's
+         radio in its process).
+Without a name, crypto and gateway run.`;
 
 /** Runs `medsim bench`; returns the exit code. */
 export async function bench(argv: readonly string[]): Promise<number> {
@@ -54,6 +68,9 @@ export async function bench(argv: readonly string[]): Promise<number> {
       sizes: { type: 'string', default: DEFAULT_SIZES.join(',') },
       'no-openssl': { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
+      workers: { type: 'string', default: '1' },
+      duration: { type: 'string', default: '20' },
+      model: { type: 'string', default: 'mix' },
     },
   });
   const sizes = values.sizes.split(',').map(Number);
@@ -63,7 +80,7 @@ export async function bench(argv: readonly string[]): Promise<number> {
     throw new UsageError('sizes must be 1..61440 bytes, rounds a whole number >= 1, slice-ms >= 20');
   }
   const which = positionals[0] ?? 'all';
-  if (!['all', 'crypto', 'gateway'].includes(which) || positionals.length > 1) throw new UsageError('say crypto, gateway, or nothing for both');
+  if (!['all', 'crypto', 'gateway', 'fleet'].includes(which) || positionals.length > 1) throw new UsageError('say crypto, gateway, fleet, or nothing for crypto and gateway');
   const gatewayOptions = {
     devices: Number(values.devices),
     rate: Number(values.rate),
@@ -75,6 +92,7 @@ export async function bench(argv: readonly string[]): Promise<number> {
   if (Object.values(gatewayOptions).some((v) => typeof v === 'number' && !(Number.isInteger(v) && v >= 1))) {
     throw new UsageError('devices, rate, latency-rate, seconds and gateway-rounds must be whole numbers >= 1');
   }
+  if (which === 'fleet') return benchFleet(values);
   let crypto: BenchmarkResult | undefined;
   if (which !== 'gateway') {
     const options = { sizes, rounds, sliceMs, openssl: !values['no-openssl'] };
@@ -95,6 +113,29 @@ export async function bench(argv: readonly string[]): Promise<number> {
   if (values.json) process.stdout.write(json);
   const missed = [...(crypto?.goals ?? []), ...(gateway?.goals ?? [])].some((g) => g.met === false);
   return values.check && missed ? 1 : 0;
+}
+
+/** `medsim bench fleet`: its own options, no goals (so --check never fails it). */
+async function benchFleet(values: { devices: string; workers: string; duration: string; model: string; json: boolean; out?: string | undefined }): Promise<number> {
+  const devices = Number(values.devices);
+  const workers = Number(values.workers);
+  const durationS = Number(values.duration);
+  if (!Number.isInteger(devices) || devices < 1 || devices > 10_000 || !Number.isInteger(workers) || workers < 1 || workers > devices || !Number.isInteger(durationS) || durationS < 1) {
+    throw new UsageError('fleet: devices must be 1..10000, workers 1..devices, duration a whole number of seconds >= 1');
+  }
+  let models;
+  try {
+    models = parseModels(values.model);
+  } catch (error) {
+    throw new UsageError(`fleet: ${(error as Error).message}`);
+  }
+  const tty = process.stderr.isTTY;
+  const fleet: FleetBenchResult = await runFleetBenchmark({ devices, workers, durationS, models, onProgress: (stage) => tty && process.stderr.write(`\r\u001b[2Kfleet benchmark: ${stage}`) });
+  if (tty) process.stderr.write('\r\u001b[2K');
+  const json = `${JSON.stringify(fleet, null, 2)}\n`;
+  if (values.out !== undefined) await writeFile(values.out, json);
+  process.stdout.write(values.json ? json : renderFleet(fleet));
+  return 0;
 }
 
 function renderGateway(result: GatewayBenchResult): string {

@@ -150,16 +150,29 @@ export class Fleet extends EventEmitter<{ event: [FleetEvent] }> {
     return this.#member(deviceId).patient;
   }
 
-  /** Starts the network paths and powers every device on (enrolling on first boot). */
-  async start(options: { concurrency?: number } = {}): Promise<void> {
+  /**
+   * Starts the network paths and powers every device on (enrolling on first boot), ramping: at most
+   * `concurrency` devices are between power-on and online at once (each gets `settleMs` to come
+   * online before the next starts), so a large fleet does not storm the gateway with TLS handshakes
+   * and enrolments that time out and retry.
+   */
+  async start(options: { concurrency?: number; settleMs?: number } = {}): Promise<void> {
     if (this.#started) return;
     this.#started = true;
     await this.openNetworks();
     const members = [...this.#members.values()];
-    const concurrency = options.concurrency ?? 16;
-    for (let i = 0; i < members.length; i += concurrency) {
-      await Promise.all(members.slice(i, i + concurrency).map((m) => m.device.powerOn()));
-    }
+    const concurrency = options.concurrency ?? 32;
+    const settleMs = options.settleMs ?? 10_000;
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < members.length) {
+        const device = members[next++]!.device;
+        await device.powerOn();
+        const until = Date.now() + settleMs;
+        while (device.state !== 'online' && device.state !== 'off' && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, members.length) }, lane));
     this.#emit({ kind: 'fleet', event: 'started', devices: members.length, atMs: Date.now() });
   }
 

@@ -37,6 +37,8 @@ export class MqttLink extends EventEmitter<DeviceLinkEvents> implements DeviceLi
   readonly transport = 'mqtt' as const;
   readonly #o: MqttLinkOptions;
   #client: MqttClient | undefined;
+  /** Sends waiting for a PUBACK: rejected together when the connection closes. */
+  readonly #waiting = new Set<(error: Error) => void>();
 
   constructor(options: MqttLinkOptions) {
     super();
@@ -89,6 +91,8 @@ export class MqttLink extends EventEmitter<DeviceLinkEvents> implements DeviceLi
     });
     client.on('error', () => undefined); // surfaced as 'close' below
     client.once('close', () => {
+      for (const reject of this.#waiting) reject(new LinkDownError('MQTT link closed before PUBACK'));
+      this.#waiting.clear();
       if (this.#client === client) this.#client = undefined;
       this.emit('down', 'connection closed');
     });
@@ -102,16 +106,18 @@ export class MqttLink extends EventEmitter<DeviceLinkEvents> implements DeviceLi
   async send(channel: Channel, bytes: Uint8Array): Promise<void> {
     const client = this.#client;
     if (client === undefined || !client.connected) throw new LinkDownError('MQTT link is down');
-    let onClose: () => void = () => undefined;
-    const closed = new Promise<never>((_, reject) => {
-      onClose = () => reject(new LinkDownError('MQTT link closed before PUBACK'));
-      client.once('close', onClose);
+    // One close listener per client rejects every send still waiting for its PUBACK (a listener
+    // per send would pass Node's listener limit with a 16-message in-flight window).
+    let reject: (error: Error) => void = () => undefined;
+    const closed = new Promise<never>((_, r) => {
+      reject = r;
     });
     closed.catch(() => undefined);
+    this.#waiting.add(reject);
     try {
       await Promise.race([client.publishAsync(deviceTopic(this.#o.deviceId, channel), Buffer.from(bytes), { qos: 1 }), closed]);
     } finally {
-      client.off('close', onClose);
+      this.#waiting.delete(reject);
     }
   }
 
