@@ -20,8 +20,8 @@ export const devicesErrorCatalogue = {
     remedy: 'List the devices (GET /v1/devices on the control endpoint, or Fleet.devices) and use one of their ids.',
   },
   ERR_THERAPY_NOT_SUPPORTED: {
-    meaning: 'A therapy command reached a device that takes none (a monitoring or maintenance device); it was refused and reported as a security event.',
-    remedy: 'Only controlled devices (insulin pump, pacemaker) take therapy commands; check which device the command was for.',
+    meaning: 'A device command reached a monitoring device, which takes none; it was refused and reported as a security event.',
+    remedy: 'Only the insulin pump and the pacemaker take therapy commands, and the ultrasound maintenance commands; check which device the command was for.',
   },
   ERR_CONTROL_INTERNAL: {
     meaning: 'The control endpoint failed on an unexpected error; nothing about the error is disclosed.',

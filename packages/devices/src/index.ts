@@ -50,3 +50,5 @@ export * from './control/pacemaker.js';
 export * from './fleet/device-factory.js';
 export * from './fleet/fleet.js';
 export * from './fleet/control-server.js';
+export * from './maintenance/maintenance-functions.js';
+export * from './maintenance/ultrasound-self-test.js';

@@ -8,7 +8,7 @@ export type { GatewayContext, TokenKey, TlsMaterial } from './context.js';
 export { DATA_FILES, DataDir } from './data-dir.js';
 export { openDatabase, type Database } from './store/database.js';
 export { DataKey } from './store/at-rest.js';
-export type { ReadingJson, ReadingQuery } from './store/readings.js';
+export { MAX_MAINTENANCE_REPORT_PAGE, type ReadingJson, type ReadingQuery, type StoredPayload } from './store/readings.js';
 export { verifyAuditChain, exportAuditLog, queryAuditLog, type AuditEntry, type AuditVerification } from './audit/audit-log.js';
 export type { DeviceRecord, EnrolmentResult } from './devices/device-registry.js';
 export { deviceUri } from './pki/local-ca.js';
@@ -38,5 +38,29 @@ export {
   type TherapyCommandStatus,
   type VerifiedEvidence,
 } from './therapy/command-evidence.js';
-export { PACING_MODES, describeAction, type PacingModeName, type TherapyAction, type TherapyActionInput, type TherapyActionKind } from './therapy/therapy-action.js';
+export {
+  MAINTENANCE_ACTION_KINDS,
+  PACING_MODES,
+  actionPurpose,
+  describeAction,
+  type CommandAction,
+  type CommandActionInput,
+  type CommandActionKind,
+  type CommandPurpose,
+  type MaintenanceAction,
+  type MaintenanceActionInput,
+  type MaintenanceActionKind,
+  type PacingModeName,
+  type TherapyAction,
+  type TherapyActionInput,
+  type TherapyActionKind,
+} from './therapy/therapy-action.js';
+export {
+  listMaintenanceReports,
+  maintenanceReportToJson,
+  type DiagnosticCheckJson,
+  type LogEntryJson,
+  type MaintenanceReportJson,
+  type MaintenanceReportPage,
+} from './therapy/maintenance-report.js';
 export * from './device-plane/ble-central.js';

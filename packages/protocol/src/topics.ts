@@ -32,7 +32,7 @@ export const CHANNELS = {
   session: { path: 'session', publisher: 'device', carries: 'SessionInit (clear; opens an HPKE session)' },
   sessionAccept: { path: 'session/accept', publisher: 'gateway', carries: 'SealedEnvelope: SessionAccept' },
   telemetry: { path: 'telemetry', publisher: 'device', carries: 'SealedEnvelope: VitalSignReading or WaveformFrame' },
-  status: { path: 'status', publisher: 'device', carries: 'SealedEnvelope: DeviceStatus or Alarm' },
+  status: { path: 'status', publisher: 'device', carries: 'SealedEnvelope: DeviceStatus, Alarm or MaintenanceReport' },
   events: { path: 'events', publisher: 'device', carries: 'SealedEnvelope: SecurityEvent' },
   commands: { path: 'commands', publisher: 'gateway', carries: 'SealedEnvelope: SignedTherapyCommand' },
   commandAcks: { path: 'commands/ack', publisher: 'device', carries: 'SealedEnvelope: TherapyCommandAck' },

@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyCache, initiateSession, type PublicJwks, type SecureSession } from '@medsim/crypto';
-import { AlarmCode, AlarmPriority, AlarmState, ContentType, STREAM_IDS, SecurityEventType, Severity, OperatingState, encodeMessage, type Channel, type MessageFields } from '@medsim/protocol';
+import { AlarmCode, AlarmPriority, AlarmState, CommandStatus, ContentType, STREAM_IDS, SecurityEventType, Severity, OperatingState, decodeMessage, encodeMessage, type Channel, type MessageFields } from '@medsim/protocol';
 import type { Logger } from 'pino';
 import { DeviceNotRunningError } from '../errors.js';
 import type { DeviceLink } from '../link/device-link.js';
@@ -84,6 +84,35 @@ export interface SimulatedDeviceOptions {
   readonly window?: number;
 }
 
+/**
+ * One entry of the device's own event log (maintenance.proto LogEntry): identifiers only. No
+ * value, no free text, no patient data: what happened, where, when, and a stable code.
+ */
+export interface DeviceLogEntry {
+  /** Device clock, ms since the epoch. */
+  readonly atMs: number;
+  readonly severity: Severity;
+  /** Firmware component: "power", "enrolment", "link", "session", "flash", "battery", "security", "command", "state", or a model's own. */
+  readonly component: string;
+  /** Event identifier, "<component>.<what>" (lower-case a-z, 0-9, ".", "-", "_"). */
+  readonly event: string;
+  /** A stable ERR_ code when the event is a failure; empty otherwise. */
+  readonly code: string;
+}
+
+/**
+ * Entries the event log keeps; the oldest are overwritten. 500 entries of about 100 bytes: 50 KiB
+ * of RAM, days of a quiet device, and 2.5 uploads of the protocol's 200 entries.
+ */
+export const EVENT_LOG_CAPACITY = 500;
+
+/** maintenance.proto's identifier and code rules (the report validator refuses anything else). */
+const LOG_IDENTIFIER = /^[a-z0-9][a-z0-9._-]*$/;
+const LOG_CODE = /^ERR_[A-Z0-9_]+$/;
+
+/** "SECURITY_EVENT_TYPE_REPLAY_DETECTED" → "replay-detected" (an enum name as a log identifier). */
+const enumIdentifier = (name: string | undefined, prefix: string): string => (name ?? 'unknown').replace(prefix, '').toLowerCase().replaceAll('_', '-');
+
 /** At most one STORAGE_DROP report per minute of device time. */
 const DROP_REPORT_INTERVAL_MS = 60_000;
 
@@ -124,6 +153,9 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
   #batteryLow = false;
   #unreportedDrops = 0;
   #lastDropReportMs = Number.NEGATIVE_INFINITY;
+  /** The event log ring: `#events[#eventsHead]` is the oldest once the ring is full. */
+  #events: DeviceLogEntry[] = [];
+  #eventsHead = 0;
   protected readonly log: Logger | undefined;
   /** Counters for status, the fleet and tests. */
   readonly counters = { produced: 0, delivered: 0, dropped: 0, sessions: 0, reconnects: 0, refusedCommands: 0 };
@@ -184,10 +216,45 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
     return this.#enrolment;
   }
 
+  /**
+   * The device's event log, oldest first: entries at or after `sinceMs` (device clock), the newest
+   * `max` of them. Identifiers only (DeviceLogEntry), frozen. The log lives in RAM: a power cycle
+   * starts a new one (a power cut would lose it), and it holds at most EVENT_LOG_CAPACITY entries.
+   */
+  eventLog(sinceMs = 0, max = EVENT_LOG_CAPACITY): readonly DeviceLogEntry[] {
+    const ordered = [...this.#events.slice(this.#eventsHead), ...this.#events.slice(0, this.#eventsHead)];
+    const since = ordered.filter((entry) => entry.atMs >= sinceMs);
+    const count = Math.floor(max);
+    return count > 0 ? since.slice(-count) : [];
+  }
+
+  /**
+   * Records one event in the log. Components and events are the firmware's fixed identifiers; an
+   * identifier that does not fit maintenance.proto's rule is not recorded (the log never holds
+   * free text), and a code that is not a stable ERR_ code is recorded empty.
+   */
+  protected recordEvent(severity: Severity, component: string, event: string, code = ''): void {
+    if (!LOG_IDENTIFIER.test(component) || component.length > 32 || !LOG_IDENTIFIER.test(event) || event.length > 64) {
+      this.log?.debug({ component, event }, 'event not logged: not an identifier');
+      return;
+    }
+    const entry: DeviceLogEntry = Object.freeze({ atMs: this.clock.now(), severity, component, event, code: LOG_CODE.test(code) && code.length <= 64 ? code : '' });
+    if (this.#events.length < EVENT_LOG_CAPACITY) {
+      this.#events.push(entry);
+      return;
+    }
+    this.#events[this.#eventsHead] = entry;
+    this.#eventsHead = (this.#eventsHead + 1) % EVENT_LOG_CAPACITY;
+  }
+
   /** Powers on: opens keystore and flash, enrols on first boot, starts cycles and the link. */
   async powerOn(): Promise<void> {
     if (this.#state !== 'off') return;
     this.#setState('booting');
+    // RAM: a new log per power-on.
+    this.#events = [];
+    this.#eventsHead = 0;
+    this.recordEvent(Severity.SEVERITY_INFO, 'power', 'power.on');
     mkdirSync(this.options.dataDir, { recursive: true, mode: 0o700 });
     this.#keystore = await Keystore.openOrCreate(join(this.options.dataDir, 'keystore'), this.deviceId);
     this.#queue = StoreAndForwardQueue.open(join(this.options.dataDir, 'flash'), {
@@ -199,12 +266,15 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
       this.emit('dropped', count, reason);
       // Reported to the gateway by the next cycle, at most once a minute (a report on a full flash
       // is itself an append that may drop: reporting each drop at once could feed itself).
+      // Logged once per report period (the STORAGE_DROP report is logged as a security event).
+      if (this.#unreportedDrops === 0) this.recordEvent(Severity.SEVERITY_MEDIUM, 'flash', 'queue.dropped', 'ERR_QUEUE_DROPPED');
       this.#unreportedDrops += count;
     });
     this.#recoverQueue();
     this.#enrolment = this.#keystore.enrolment() ?? (await this.#enrol());
     this.#bootedAtMs = this.clock.now();
     await this.onBoot();
+    this.recordEvent(Severity.SEVERITY_INFO, 'power', 'boot.completed');
     const period = Math.max(10, this.info.cycleMs * (this.options.cycleScale ?? 1));
     this.#cycleTimer = setInterval(() => this.runCycle(), period);
     this.#cycleTimer.unref();
@@ -243,6 +313,7 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
       this.battery.consume({ measurements: 1, idleMs: this.info.cycleMs });
       if (this.battery.low !== this.#batteryLow) {
         this.#batteryLow = this.battery.low;
+        this.recordEvent(this.#batteryLow ? Severity.SEVERITY_MEDIUM : Severity.SEVERITY_INFO, 'battery', this.#batteryLow ? 'battery.low' : 'battery.ok');
         this.produce(
           this.alarmMessage({ code: AlarmCode.ALARM_CODE_BATTERY_LOW, priority: AlarmPriority.ALARM_PRIORITY_MEDIUM, state: this.#batteryLow ? AlarmState.ALARM_STATE_ACTIVE : AlarmState.ALARM_STATE_CLEARED, atMs: now }),
         );
@@ -271,6 +342,7 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
   protected setOperatingState(state: OperatingState): void {
     if (this.#operating === state) return;
     this.#operating = state;
+    this.recordEvent(Severity.SEVERITY_INFO, 'state', `state.${enumIdentifier(OperatingState[state], 'OPERATING_STATE_')}`);
     this.emit('operating-state', state);
   }
 
@@ -291,12 +363,14 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
         ? itemOf(KIND_PROTECTED, origin, this.#protect(message, origin))
         : itemOf(KIND_SEALED, origin, session.seal(message.contentType, message.payload, { streamId: message.streamId }));
     queue.append({ channel: message.channel, priority: message.priority, bytes: item });
+    if (message.contentType === ContentType.CONTENT_TYPE_THERAPY_COMMAND_ACK) this.#recordDecision(message.payload);
     this.emit('produced', message, summary);
     this.#pump();
   }
 
   /** A SecurityEvent message (events stream, alarm priority). */
   protected securityEvent(type: SecurityEventType, severity: Severity, code: string, subject = ''): Produced {
+    this.recordEvent(severity, 'security', `security.${enumIdentifier(SecurityEventType[type], 'SECURITY_EVENT_TYPE_')}`, code);
     this.emit('security-event', type, code);
     this.log?.warn({ type: SecurityEventType[type], code }, 'security event');
     return {
@@ -346,6 +420,17 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
     this.emit('state', state);
   }
 
+  /** Logs the decision a command acknowledgement carries: its status and reason code (not its action or values). */
+  #recordDecision(signedAck: Uint8Array): void {
+    try {
+      const ack = decodeMessage('TherapyCommandAck', decodeMessage('SignedTherapyCommandAck', signedAck).ack);
+      const executed = ack.status === CommandStatus.COMMAND_STATUS_EXECUTED;
+      this.recordEvent(executed ? Severity.SEVERITY_INFO : Severity.SEVERITY_MEDIUM, 'command', `command.${enumIdentifier(CommandStatus[ack.status], 'COMMAND_STATUS_')}`, ack.reasonCode);
+    } catch {
+      // The device's own ack: it always decodes; a log entry is not worth a failure here.
+    }
+  }
+
   #origin(): bigint {
     this.#nextOrigin += 1n;
     return this.#nextOrigin;
@@ -355,6 +440,7 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
     const keystore = this.keystore;
     const enrolment = await this.options.provisioner({ deviceId: this.deviceId, model: this.info.model, csrPem: keystore.csrPem, identity: keystore.publicIdentity() });
     await keystore.saveEnrolment(enrolment);
+    this.recordEvent(Severity.SEVERITY_INFO, 'enrolment', 'enrolment.completed');
     return enrolment;
   }
 
@@ -406,6 +492,7 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
       link = this.options.link({ deviceId: this.deviceId, keystore: this.keystore, enrolment: this.enrolment });
     } catch (error) {
       // No way to build a link (e.g. no radio for a BLE device): report it and stay offline.
+      this.recordEvent(Severity.SEVERITY_MEDIUM, 'link', 'link.unavailable', (error as { code?: string } | null)?.code);
       this.#setState('offline');
       this.emit('error', error as Error);
       return;
@@ -416,9 +503,11 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
     try {
       await link.open();
       if (this.#link !== link) return;
+      this.recordEvent(Severity.SEVERITY_INFO, 'link', 'link.up');
       this.#setState('handshaking');
       this.#session = await this.#handshake(link);
       this.counters.sessions += 1;
+      this.recordEvent(Severity.SEVERITY_INFO, 'session', 'session.opened');
       this.#backoff.reset();
       this.#setState('online');
       this.produce(this.statusMessage());
@@ -438,6 +527,8 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
     link.removeAllListeners('up');
     void link.close().catch(() => undefined);
     if (this.#state === 'off') return;
+    // The reason is free text (a socket error message): the log keeps the fact, not the text.
+    this.recordEvent(Severity.SEVERITY_LOW, 'link', 'link.down', 'ERR_LINK_DOWN');
     this.#setState('offline');
     this.log?.debug({ reason }, 'link down');
     this.counters.reconnects += 1;

@@ -22,7 +22,8 @@ import type { DeviceSessions } from './device-sessions.js';
 /** Content types a device may send on each of its channels. */
 export const CHANNEL_CONTENT: Partial<Record<Channel, readonly ContentType[]>> = {
   telemetry: [ContentType.CONTENT_TYPE_VITAL_SIGN_READING, ContentType.CONTENT_TYPE_WAVEFORM_FRAME],
-  status: [ContentType.CONTENT_TYPE_DEVICE_STATUS, ContentType.CONTENT_TYPE_ALARM],
+  // A maintenance report answers a maintenance command (issue 4): device health, no patient data.
+  status: [ContentType.CONTENT_TYPE_DEVICE_STATUS, ContentType.CONTENT_TYPE_ALARM, ContentType.CONTENT_TYPE_MAINTENANCE_REPORT],
   events: [ContentType.CONTENT_TYPE_SECURITY_EVENT],
   commandAcks: [ContentType.CONTENT_TYPE_THERAPY_COMMAND_ACK],
   updateStatus: [ContentType.CONTENT_TYPE_FIRMWARE_UPDATE_STATUS],
@@ -143,7 +144,9 @@ export class Ingest {
       keyId: header.keyId,
       streamId: header.streamId,
       sequence: header.sequence,
-      patientId: this.#o.devices.patientOf(deviceId),
+      // A maintenance report is the device's own account, not a reading of its patient: stored
+      // without one, so it never shows in a patient's history.
+      patientId: header.contentType === ContentType.CONTENT_TYPE_MAINTENANCE_REPORT ? null : this.#o.devices.patientOf(deviceId),
       contentType: header.contentType,
       measuredAtMs,
       receivedAtMs: this.#o.now(),

@@ -198,4 +198,76 @@ export const MIGRATIONS: readonly string[] = [
           OR NEW.ack_signer_kid IS NOT OLD.ack_signer_kid OR NEW.ack_signer_jwk IS NOT OLD.ack_signer_jwk))
   BEGIN SELECT RAISE(ABORT, 'signed therapy evidence is immutable'); END;
   `,
+  `
+  -- Maintenance commands (issue 4; docs/protocols/therapy-commands.md "Maintenance commands") travel
+  -- the therapy command path and share its table: one per-device sequence over every command the
+  -- device was ever sent, whatever its purpose. A maintenance command concerns no patient, so
+  -- patient_id becomes nullable, and the CHECK ties the two together: a therapy command always
+  -- names its patient, a maintenance command never does. SQLite cannot relax NOT NULL in place:
+  -- the table is rebuilt (DROP TABLE drops its triggers before its implicit delete, so none fires)
+  -- and its indexes and triggers are created again, purpose and patient included in what a
+  -- signature freezes.
+  CREATE TABLE therapy_commands_v2 (
+    command_id BLOB PRIMARY KEY CHECK (length(command_id) = 16),
+    device_id TEXT NOT NULL,
+    purpose TEXT NOT NULL CHECK (purpose IN ('therapy', 'maintenance')),
+    patient_id TEXT REFERENCES patients(id),
+    sequence INTEGER CHECK (sequence > 0),
+    nonce BLOB CHECK (nonce IS NULL OR length(nonce) = 16),
+    issuer_user_id TEXT NOT NULL,
+    issuer_session_id TEXT NOT NULL,
+    action_kind TEXT NOT NULL,
+    action_enc BLOB NOT NULL,
+    status TEXT NOT NULL CHECK (status IN
+      ('awaiting-confirmation', 'cancelled', 'expired', 'signed', 'sent', 'undeliverable', 'executed', 'rejected')),
+    created_at INTEGER NOT NULL,
+    confirm_deadline INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    issued_at INTEGER,
+    expires_at INTEGER,
+    sent_at INTEGER,
+    decided_at INTEGER,
+    ack_received_at INTEGER,
+    command_enc BLOB,
+    signature BLOB,
+    signer_kid TEXT,
+    signer_jwk TEXT,
+    ack_enc BLOB,
+    ack_signature BLOB,
+    ack_signer_kid TEXT,
+    ack_signer_jwk TEXT,
+    ack_status INTEGER,
+    reason_code TEXT,
+    CHECK ((purpose = 'therapy') = (patient_id IS NOT NULL)),
+    UNIQUE (device_id, sequence)
+  ) STRICT;
+  INSERT INTO therapy_commands_v2 (command_id, device_id, purpose, patient_id, sequence, nonce, issuer_user_id, issuer_session_id,
+    action_kind, action_enc, status, created_at, confirm_deadline, confirmed_at, issued_at, expires_at, sent_at, decided_at,
+    ack_received_at, command_enc, signature, signer_kid, signer_jwk, ack_enc, ack_signature, ack_signer_kid, ack_signer_jwk,
+    ack_status, reason_code)
+  SELECT command_id, device_id, 'therapy', patient_id, sequence, nonce, issuer_user_id, issuer_session_id,
+    action_kind, action_enc, status, created_at, confirm_deadline, confirmed_at, issued_at, expires_at, sent_at, decided_at,
+    ack_received_at, command_enc, signature, signer_kid, signer_jwk, ack_enc, ack_signature, ack_signer_kid, ack_signer_jwk,
+    ack_status, reason_code
+  FROM therapy_commands;
+  DROP TABLE therapy_commands;
+  ALTER TABLE therapy_commands_v2 RENAME TO therapy_commands;
+  CREATE INDEX therapy_commands_device ON therapy_commands(device_id, created_at);
+  CREATE INDEX therapy_commands_patient ON therapy_commands(patient_id, created_at);
+
+  CREATE TRIGGER therapy_commands_kept BEFORE DELETE ON therapy_commands
+  BEGIN SELECT RAISE(ABORT, 'therapy commands are never deleted'); END;
+  CREATE TRIGGER therapy_commands_signed_immutable BEFORE UPDATE ON therapy_commands
+  WHEN (OLD.signature IS NOT NULL AND (NEW.signature IS NOT OLD.signature OR NEW.command_enc IS NOT OLD.command_enc
+          OR NEW.signer_kid IS NOT OLD.signer_kid OR NEW.signer_jwk IS NOT OLD.signer_jwk OR NEW.sequence IS NOT OLD.sequence
+          OR NEW.nonce IS NOT OLD.nonce OR NEW.device_id IS NOT OLD.device_id OR NEW.issuer_user_id IS NOT OLD.issuer_user_id
+          OR NEW.purpose IS NOT OLD.purpose OR NEW.patient_id IS NOT OLD.patient_id))
+    OR (OLD.ack_signature IS NOT NULL AND (NEW.ack_signature IS NOT OLD.ack_signature OR NEW.ack_enc IS NOT OLD.ack_enc
+          OR NEW.ack_signer_kid IS NOT OLD.ack_signer_kid OR NEW.ack_signer_jwk IS NOT OLD.ack_signer_jwk))
+  BEGIN SELECT RAISE(ABORT, 'signed therapy evidence is immutable'); END;
+
+  -- A device's maintenance reports (content type 10, CONTENT_TYPE_MAINTENANCE_REPORT), newest first:
+  -- partial, so the ingest hot path (readings of every other type) maintains no extra index.
+  CREATE INDEX readings_maintenance_reports ON readings(device_id, id) WHERE content_type = 10;
+  `,
 ];

@@ -68,6 +68,9 @@ const KINDS: Partial<Record<ContentType, ReadingJson['kind']>> = {
 /** Largest page of a reading query. */
 export const MAX_READING_PAGE = 1000;
 
+/** Largest page of a maintenance report query: a report may hold 200 log entries (48 KiB). */
+export const MAX_MAINTENANCE_REPORT_PAGE = 100;
+
 const contextOf = (r: { deviceId: string; keyId: Uint8Array; streamId: number; sequence: number }): string =>
   `reading|${r.deviceId}|${Buffer.from(r.keyId).toString('hex')}|${r.streamId}|${r.sequence}`;
 
@@ -170,14 +173,31 @@ export class ReadingStore {
    */
   payloadsForDevice(deviceId: string): StoredPayload[] {
     const rows = this.#db.prepare('SELECT * FROM readings WHERE device_id = ? ORDER BY id').all(deviceId) as ReadingRow[];
-    return rows.map((row) => ({
+    return rows.map((row) => this.#payloadOf(row));
+  }
+
+  /**
+   * A device's maintenance reports (CONTENT_TYPE_MAINTENANCE_REPORT), newest first, paged by id:
+   * rows below `beforeId` (the previous page's last id), at most MAX_MAINTENANCE_REPORT_PAGE.
+   * The content type is a literal so that SQLite uses the partial index readings_maintenance_reports.
+   */
+  maintenanceReportsOf(deviceId: string, query: { readonly beforeId?: number; readonly limit?: number } = {}): StoredPayload[] {
+    const rows = this.#db
+      .prepare(`SELECT * FROM readings WHERE device_id = ? AND content_type = ${ContentType.CONTENT_TYPE_MAINTENANCE_REPORT} AND id < ? ORDER BY id DESC LIMIT ?`)
+      .all(deviceId, query.beforeId ?? Number.MAX_SAFE_INTEGER, Math.min(Math.max(query.limit ?? MAX_MAINTENANCE_REPORT_PAGE, 1), MAX_MAINTENANCE_REPORT_PAGE)) as ReadingRow[];
+    return rows.map((row) => this.#payloadOf(row));
+  }
+
+  #payloadOf(row: ReadingRow): StoredPayload {
+    return {
       id: row.id,
       contentType: row.content_type,
       streamId: row.stream_id,
       sequence: row.sequence,
       measuredAtMs: row.measured_at,
+      receivedAtMs: row.received_at,
       payload: this.#key.open(row.payload_enc, contextOf({ deviceId: row.device_id, keyId: row.key_id, streamId: row.stream_id, sequence: row.sequence })),
-    }));
+    };
   }
 }
 
@@ -188,5 +208,7 @@ export interface StoredPayload {
   readonly streamId: number;
   readonly sequence: number;
   readonly measuredAtMs: number;
+  /** Gateway clock at ingest. */
+  readonly receivedAtMs: number;
   readonly payload: Uint8Array;
 }

@@ -42,7 +42,8 @@ export interface CommandEvidence {
   /** 32 hex digits. */
   readonly commandId: string;
   readonly deviceId: string;
-  readonly patientId: string;
+  /** Null for a maintenance command (it concerns no patient). */
+  readonly patientId: string | null;
   readonly status: TherapyCommandStatus;
   /** The gateway-signed command; null if it was never signed (cancelled, expired, refused before signing). */
   readonly command: SignedPart | null;

@@ -1,8 +1,11 @@
 /**
  * Therapy commands, gateway side (CTL-01, CTL-08, CTL-11, CTL-15; docs/protocols/therapy-commands.md):
  *
- *   order    a clinician asks for an action on a device of a care-team patient (break-glass never
- *            counts); nothing is signed or sent, the command waits for confirmation;
+ *   order    a clinician asks for a therapy action on a device of a care-team patient (break-glass
+ *            never counts), or a technician for a maintenance action on any enrolled device (no
+ *            patient scope: maintenance touches no patient data); the action's purpose decides
+ *            which permission is needed, whatever route it came by. Nothing is signed or sent, the
+ *            command waits for confirmation;
  *   confirm  the signal of intent: the same user, in the same session, before the deadline, with a
  *            fresh factor (TOTP code when the account has TOTP, else the password). Only then is
  *            the next per-device sequence assigned, a 16-byte nonce drawn, the TherapyCommand
@@ -14,8 +17,11 @@
  *            refused and audited as a security event;
  *   evidence the signed bytes, keys and audit entry ids, verifiable offline (command-evidence.ts).
  *
- * Every step is audited (hash-chained) with ids only: the action itself is health data and is
- * sealed at rest under the data key, never written to the audit trail or the log.
+ * Every step is audited (hash-chained) with ids only, under `therapy.*` or `maintenance.*` by the
+ * command's purpose: the action itself is health data (for therapy) and is sealed at rest under
+ * the data key, never written to the audit trail or the log. Maintenance reports (the device's
+ * answer with self-test results and its log) are stored by Ingest like any envelope; their
+ * arrival is audited here against the command they name.
  */
 import { signDetached, verifyDetached, type Identity, type PublicJwk } from '@medsim/crypto';
 import { CommandStatus, ContentType, MedsimError, STREAM_IDS, decodeMessage, encodeMessage } from '@medsim/protocol';
@@ -31,6 +37,7 @@ import {
   TherapyAckDuplicateError,
   TherapyAckSignatureInvalidError,
   TherapyAckUnknownCommandError,
+  TherapyActionInvalidError,
   TherapyCommandStateError,
   TherapyCommandUnknownError,
   TherapyConfirmationExpiredError,
@@ -40,6 +47,7 @@ import {
   TherapyUndeliverableError,
 } from '../errors.js';
 import type { Principal } from '../user-plane/auth/authenticate.js';
+import { allows, type Permission } from '../user-plane/rbac/permissions.js';
 import { lockRemainingS, type LockoutPolicy } from '../users/lockout.js';
 import type { UserStore } from '../users/user-store.js';
 import {
@@ -51,7 +59,16 @@ import {
   type SignedPart,
   type TherapyCommandStatus,
 } from './command-evidence.js';
-import { describeAction, normalizeAction, toActionFields, validateAction, type TherapyAction, type TherapyActionInput } from './therapy-action.js';
+import {
+  actionPurpose,
+  describeAction,
+  normalizeAction,
+  toActionFields,
+  validateAction,
+  type CommandAction,
+  type CommandActionInput,
+  type CommandPurpose,
+} from './therapy-action.js';
 
 /** Timing of the lifecycle, in milliseconds. */
 export interface TherapyTiming {
@@ -95,10 +112,13 @@ export interface TherapyCommandRecord {
   /** 32 hex digits. */
   readonly commandId: string;
   readonly deviceId: string;
-  readonly patientId: string;
+  /** Therapy or maintenance (actionPurpose of the action's kind). */
+  readonly purpose: CommandPurpose;
+  /** The device's patient at order time; null for a maintenance command (it concerns no patient). */
+  readonly patientId: string | null;
   readonly status: TherapyCommandStatus;
-  readonly action: TherapyAction;
-  /** What the command does, for whom, in words (the patient's name for clinicians, the id otherwise). */
+  readonly action: CommandAction;
+  /** What the command does, on what, for whom, in words (the patient's name for clinicians, the id otherwise; no patient for maintenance). */
   readonly summary: string;
   readonly issuerUserId: string;
   readonly issuerSessionId: string;
@@ -121,7 +141,8 @@ export interface TherapyCommandRecord {
 interface CommandRow {
   command_id: Buffer;
   device_id: string;
-  patient_id: string;
+  purpose: CommandPurpose;
+  patient_id: string | null;
   sequence: number | null;
   nonce: Buffer | null;
   issuer_user_id: string;
@@ -149,9 +170,12 @@ interface CommandRow {
 }
 
 interface StoredAction {
-  readonly action: TherapyAction;
+  readonly action: CommandAction;
   readonly text: string;
 }
+
+/** The permission that orders (and so confirms and cancels) a command of each purpose (CTL-01). */
+const ORDER_PERMISSION: Readonly<Record<CommandPurpose, Permission>> = { therapy: 'therapy.order', maintenance: 'maintenance.order' };
 
 const COMMAND_ID = /^[0-9a-f]{32}$/u;
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -203,19 +227,35 @@ export class TherapyCommands {
 
   /**
    * Orders an action for `deviceId` (state `awaiting-confirmation`; nothing is signed or sent).
-   * Scope before existence: an unknown device and one whose patient is not on the caller's care
-   * team are both ERR_FORBIDDEN, so the answer reveals nothing. Throws ERR_FORBIDDEN,
-   * ERR_DEVICE_REVOKED, ERR_THERAPY_ACTION_INVALID.
+   * The action's purpose decides who may (CTL-01): therapy needs `therapy.order` and the device's
+   * patient on the caller's care team; maintenance needs `maintenance.order` and an enrolled
+   * device, no patient. A caller without the permission is refused like any denial (403,
+   * `access.denied`), so a technician's bolus or a clinician's self-test never gets further than
+   * that. `purpose` is the route's: an action of the other purpose is refused (400), each is
+   * ordered at its own route. Therapy checks scope before existence: an unknown device and one
+   * whose patient is not on the caller's care team are both ERR_FORBIDDEN, so the answer reveals
+   * nothing (technicians list devices anyway: an unknown one is ERR_DEVICE_UNKNOWN to them).
+   * Throws ERR_FORBIDDEN, ERR_DEVICE_UNKNOWN, ERR_DEVICE_REVOKED, ERR_THERAPY_ACTION_INVALID.
    */
-  order(caller: Principal, deviceId: string, input: TherapyActionInput, source: string): TherapyCommandRecord {
+  order(caller: Principal, deviceId: string, input: CommandActionInput, source: string, purpose: CommandPurpose = 'therapy'): TherapyCommandRecord {
+    const actionOf = actionPurpose(input.kind);
+    if (!allows(caller.role, ORDER_PERMISSION[actionOf])) return this.#deny(caller, `device/${deviceId}`, source);
     const device = this.#ctx.devices.get(deviceId);
-    const patientId = device?.patientId ?? null;
-    if (device === undefined || patientId === null || !this.#inCareTeam(caller, patientId)) return this.#deny(caller, `device/${deviceId}`, source);
-    const object = (id?: string): string => `${id === undefined ? '' : `therapy-command/${id};`}device/${deviceId};patient/${patientId};session/${caller.sessionId}`;
+    let patientId: string | null = null;
+    if (actionOf === 'therapy') {
+      patientId = device?.patientId ?? null;
+      if (device === undefined || patientId === null || !this.#inCareTeam(caller, patientId)) return this.#deny(caller, `device/${deviceId}`, source);
+    }
+    const patient = patientId === null ? '' : `patient/${patientId};`;
+    const object = (id?: string): string => `${id === undefined ? '' : `therapy-command/${id};`}device/${deviceId};${patient}session/${caller.sessionId}`;
     const refuse = (error: GatewayError): never => {
-      this.#audit({ event: 'therapy.order', outcome: 'denied', severity: 'low', caller, source, object: object(), code: error.code });
+      this.#audit({ event: `${actionOf}.order`, outcome: 'denied', severity: 'low', caller, source, object: object(), code: error.code });
       throw error;
     };
+    if (actionOf !== purpose) {
+      return refuse(new TherapyActionInvalidError(`a ${actionOf} action is ordered at /v1/devices/{id}/${actionOf}-commands`, { details: { field: 'action.kind' } }));
+    }
+    if (device === undefined) return refuse(new GatewayError('ERR_DEVICE_UNKNOWN', 'no such device'));
     if (device.status !== 'enrolled') refuse(new GatewayError('ERR_DEVICE_REVOKED', 'the device is revoked; it takes no commands'));
     const now = this.#ctx.now();
     const action = normalizeAction(input);
@@ -230,19 +270,31 @@ export class TherapyCommands {
     const stored: StoredAction = { action, text: describeAction(action) };
     this.#ctx.db
       .prepare(
-        `INSERT INTO therapy_commands (command_id, device_id, patient_id, issuer_user_id, issuer_session_id, action_kind, action_enc,
+        `INSERT INTO therapy_commands (command_id, device_id, purpose, patient_id, issuer_user_id, issuer_session_id, action_kind, action_enc,
            status, created_at, confirm_deadline)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'awaiting-confirmation', ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'awaiting-confirmation', ?, ?)`,
       )
-      .run(id, deviceId, patientId, caller.userId, caller.sessionId, action.kind, this.#ctx.dataKey.sealText(JSON.stringify(stored), actionContext(commandId)), now, now + this.#timing.confirmWindowMs);
-    this.#audit({ event: 'therapy.order', outcome: 'success', severity: 'medium', caller, source, object: object(commandId) });
+      .run(
+        id,
+        deviceId,
+        actionOf,
+        patientId,
+        caller.userId,
+        caller.sessionId,
+        action.kind,
+        this.#ctx.dataKey.sealText(JSON.stringify(stored), actionContext(commandId)),
+        now,
+        now + this.#timing.confirmWindowMs,
+      );
+    this.#audit({ event: `${actionOf}.order`, outcome: 'success', severity: 'medium', caller, source, object: object(commandId) });
     return this.#record(this.#row(commandId)!, caller);
   }
 
   /**
    * Confirms a command (signal of intent), then signs and sends it. Refusals are audited and
-   * change nothing but an expiry: ERR_THERAPY_COMMAND_UNKNOWN, ERR_FORBIDDEN (another user, or
-   * the patient left the care team), ERR_THERAPY_CONFIRMATION_SESSION, ERR_THERAPY_COMMAND_STATE,
+   * change nothing but an expiry: ERR_THERAPY_COMMAND_UNKNOWN, ERR_FORBIDDEN (a role without the
+   * order permission of the command's purpose, another user, or the patient left the care team),
+   * ERR_THERAPY_CONFIRMATION_SESSION, ERR_THERAPY_COMMAND_STATE,
    * ERR_THERAPY_CONFIRMATION_EXPIRED, ERR_THERAPY_STEP_UP_REQUIRED, ERR_THERAPY_STEP_UP_FAILED,
    * ERR_AUTH_LOCKED. After a valid confirmation the command ends `sent`, or `undeliverable`
    * with ERR_THERAPY_UNDELIVERABLE thrown.
@@ -251,10 +303,12 @@ export class TherapyCommands {
     const row = this.#mustRow(commandId);
     const object = this.#objectOf(row, caller.sessionId);
     const refuse = (error: GatewayError, severity: AuditSeverity = 'medium'): never => {
-      this.#audit({ event: 'therapy.confirm', outcome: 'denied', severity, caller, source, object, code: error.code });
+      this.#audit({ event: `${row.purpose}.confirm`, outcome: 'denied', severity, caller, source, object, code: error.code });
       throw error;
     };
-    if (row.issuer_user_id !== caller.userId) refuse(new GatewayError('ERR_FORBIDDEN', 'only the clinician who ordered a command may confirm it'), 'high');
+    // The route lets both ordering roles in (commands.confirm); the command's purpose decides.
+    if (!allows(caller.role, ORDER_PERMISSION[row.purpose])) refuse(new GatewayError('ERR_FORBIDDEN', `your role may not confirm a ${row.purpose} command`), 'high');
+    if (row.issuer_user_id !== caller.userId) refuse(new GatewayError('ERR_FORBIDDEN', 'only the user who ordered a command may confirm it'), 'high');
     if (row.issuer_session_id !== caller.sessionId) refuse(new TherapyConfirmationSessionError(), 'high');
     const now = this.#ctx.now();
     if (row.status === 'awaiting-confirmation' && now >= row.confirm_deadline) {
@@ -262,13 +316,18 @@ export class TherapyCommands {
       refuse(new TherapyConfirmationExpiredError());
     }
     if (row.status !== 'awaiting-confirmation') refuse(new TherapyCommandStateError(`the command is ${row.status}; only a command awaiting confirmation can be confirmed`));
-    if (!this.#inCareTeam(caller, row.patient_id)) refuse(new GatewayError('ERR_FORBIDDEN', 'the patient is no longer on your care team'), 'high');
     const device = this.#ctx.devices.get(row.device_id);
-    if (device?.status !== 'enrolled' || device.patientId !== row.patient_id) {
-      refuse(new TherapyCommandStateError('the device was revoked or assigned to another patient since the order'));
+    if (row.purpose === 'therapy') {
+      if (row.patient_id === null || !this.#inCareTeam(caller, row.patient_id)) refuse(new GatewayError('ERR_FORBIDDEN', 'the patient is no longer on your care team'), 'high');
+      if (device?.status !== 'enrolled' || device.patientId !== row.patient_id) {
+        refuse(new TherapyCommandStateError('the device was revoked or assigned to another patient since the order'));
+      }
+    } else if (device?.status !== 'enrolled') {
+      refuse(new TherapyCommandStateError('the device was revoked since the order'));
     }
+    // Step-up: technicians always have TOTP (a privileged role), so theirs is always a fresh code.
     await this.#stepUp(caller, stepUp, (error, severity) => refuse(error, severity));
-    this.#audit({ event: 'therapy.confirm', outcome: 'success', severity: 'medium', caller, source, object });
+    this.#audit({ event: `${row.purpose}.confirm`, outcome: 'success', severity: 'medium', caller, source, object });
     return this.#signAndSend(caller, row, source);
   }
 
@@ -277,46 +336,52 @@ export class TherapyCommands {
     const row = this.#mustRow(commandId);
     const object = this.#objectOf(row, caller.sessionId);
     const refuse = (error: GatewayError): never => {
-      this.#audit({ event: 'therapy.cancel', outcome: 'denied', severity: 'medium', caller, source, object, code: error.code });
+      this.#audit({ event: `${row.purpose}.cancel`, outcome: 'denied', severity: 'medium', caller, source, object, code: error.code });
       throw error;
     };
-    if (row.issuer_user_id !== caller.userId) refuse(new GatewayError('ERR_FORBIDDEN', 'only the clinician who ordered a command may cancel it'));
+    if (!allows(caller.role, ORDER_PERMISSION[row.purpose])) refuse(new GatewayError('ERR_FORBIDDEN', `your role may not cancel a ${row.purpose} command`));
+    if (row.issuer_user_id !== caller.userId) refuse(new GatewayError('ERR_FORBIDDEN', 'only the user who ordered a command may cancel it'));
     const cancelled = this.#ctx.db
       .prepare("UPDATE therapy_commands SET status = 'cancelled', decided_at = ? WHERE command_id = ? AND status = 'awaiting-confirmation' AND confirm_deadline > ?")
       .run(this.#ctx.now(), row.command_id, this.#ctx.now());
     if (cancelled.changes !== 1) refuse(new TherapyCommandStateError(`the command is ${this.#statusOf(row)}; only a command awaiting confirmation can be cancelled`));
-    this.#audit({ event: 'therapy.cancel', outcome: 'success', severity: 'medium', caller, source, object });
+    this.#audit({ event: `${row.purpose}.cancel`, outcome: 'success', severity: 'medium', caller, source, object });
     return this.#record(this.#row(commandId)!, caller);
   }
 
-  /** One command: a clinician for their care team's patients, an auditor any. */
+  /** One command: a clinician a therapy command for their care team's patients, a technician a maintenance command, an auditor any. */
   get(caller: Principal, commandId: string, source: string): TherapyCommandRecord {
     const row = this.#mustRow(commandId);
-    if (!this.#mayRead(caller, row.patient_id)) this.#deny(caller, `therapy-command/${commandId}`, source);
+    if (!this.#mayRead(caller, row)) this.#deny(caller, `therapy-command/${commandId}`, source);
     return this.#record(row, caller);
   }
 
   /**
-   * A device's commands, newest first: an auditor sees all; a clinician needs the device's
-   * current patient on their care team and sees the commands of care-team patients only (not
-   * those of a previous patient of the same device).
+   * A device's commands of one purpose, newest first. Therapy: an auditor sees all; a clinician
+   * needs the device's current patient on their care team and sees the commands of care-team
+   * patients only (not those of a previous patient of the same device). Maintenance: technicians
+   * and auditors, any device the gateway knows (ERR_DEVICE_UNKNOWN otherwise).
    */
-  history(caller: Principal, deviceId: string, limit: number, source: string): TherapyCommandRecord[] {
-    if (caller.role !== 'auditor') {
-      const patientId = this.#ctx.devices.get(deviceId)?.patientId ?? null;
-      if (patientId === null || !this.#mayRead(caller, patientId)) this.#deny(caller, `device/${deviceId}`, source);
-    }
+  history(caller: Principal, deviceId: string, limit: number, source: string, purpose: CommandPurpose = 'therapy'): TherapyCommandRecord[] {
     const pageSize = Math.min(Math.max(limit, 1), MAX_THERAPY_PAGE);
-    const rows = (
-      caller.role === 'auditor'
-        ? this.#ctx.db.prepare('SELECT * FROM therapy_commands WHERE device_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(deviceId, pageSize)
-        : this.#ctx.db
-            .prepare(
-              `SELECT * FROM therapy_commands WHERE device_id = ? AND patient_id IN (SELECT patient_id FROM care_team WHERE clinician_id = ?)
-               ORDER BY created_at DESC, rowid DESC LIMIT ?`,
-            )
-            .all(deviceId, caller.userId, pageSize)
-    ) as CommandRow[];
+    const { db } = this.#ctx;
+    let rows: CommandRow[];
+    if (purpose === 'maintenance') {
+      if (caller.role !== 'auditor' && !allows(caller.role, 'maintenance.read')) this.#deny(caller, `device/${deviceId}`, source);
+      if (this.#ctx.devices.get(deviceId) === undefined) throw new GatewayError('ERR_DEVICE_UNKNOWN', 'no such device');
+      rows = db.prepare("SELECT * FROM therapy_commands WHERE device_id = ? AND purpose = 'maintenance' ORDER BY created_at DESC, rowid DESC LIMIT ?").all(deviceId, pageSize) as CommandRow[];
+    } else if (caller.role === 'auditor') {
+      rows = db.prepare("SELECT * FROM therapy_commands WHERE device_id = ? AND purpose = 'therapy' ORDER BY created_at DESC, rowid DESC LIMIT ?").all(deviceId, pageSize) as CommandRow[];
+    } else {
+      const patientId = this.#ctx.devices.get(deviceId)?.patientId ?? null;
+      if (patientId === null || !this.#inCareTeam(caller, patientId)) this.#deny(caller, `device/${deviceId}`, source);
+      rows = db
+        .prepare(
+          `SELECT * FROM therapy_commands WHERE device_id = ? AND purpose = 'therapy' AND patient_id IN (SELECT patient_id FROM care_team WHERE clinician_id = ?)
+           ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+        )
+        .all(deviceId, caller.userId, pageSize) as CommandRow[];
+    }
     return rows.map((row) => this.#record(row, caller));
   }
 
@@ -325,7 +390,7 @@ export class TherapyCommands {
     const row = this.#mustRow(commandId);
     if (caller.role !== 'auditor') this.#deny(caller, `therapy-command/${commandId}`, source);
     const object = this.#objectOf(row);
-    this.#audit({ event: 'therapy.evidence-export', outcome: 'success', severity: 'medium', caller, source, object });
+    this.#audit({ event: `${row.purpose}.evidence-export`, outcome: 'success', severity: 'medium', caller, source, object });
     const part = (enc: Buffer | null, signature: Buffer | null, kid: string | null, jwk: string | null, context: string): SignedPart | null =>
       enc === null || signature === null || kid === null || jwk === null
         ? null
@@ -350,11 +415,16 @@ export class TherapyCommands {
   }
 
   /**
-   * Ingest's onCommitted hook: takes a committed command acknowledgement. Never throws: a
-   * refusal (bad signature, unknown command, duplicate, malformed) is audited as a security
-   * event, and the envelope stays stored and acknowledged like any other.
+   * Ingest's onCommitted hook: takes a committed command acknowledgement, and notes a committed
+   * maintenance report. Never throws: a refusal (bad signature, unknown command, duplicate,
+   * malformed) is audited as a security event, and the envelope stays stored and acknowledged
+   * like any other.
    */
   handleCommitted(envelope: CommittedEnvelope): void {
+    if (envelope.contentType === ContentType.CONTENT_TYPE_MAINTENANCE_REPORT) {
+      this.#reported(envelope);
+      return;
+    }
     if (envelope.contentType !== ContentType.CONTENT_TYPE_THERAPY_COMMAND_ACK) return;
     // The command a refused answer is about, once known to be this device's (a duplicate):
     // named in the audit object, so the refusal is part of that command's evidence.
@@ -377,6 +447,32 @@ export class TherapyCommands {
       } catch (auditError) {
         this.#ctx.logger.error({ err: auditError, deviceId: envelope.deviceId }, 'audit record lost');
       }
+    }
+  }
+
+  /**
+   * Audits a maintenance report's arrival (ids only; the report itself is stored by Ingest):
+   * `maintenance.report`, success when it names a maintenance command signed for this device
+   * (the entry then belongs to that command's evidence), else failure with
+   * ERR_THERAPY_COMMAND_UNKNOWN (kept and listed all the same: it is the device's own account).
+   */
+  #reported(envelope: CommittedEnvelope): void {
+    const { deviceId } = envelope;
+    try {
+      const commandId = hex(decodeMessage('MaintenanceReport', envelope.payload).commandId);
+      const row = this.#row(commandId);
+      const known = row !== undefined && row.device_id === deviceId && row.purpose === 'maintenance' && row.signature !== null;
+      this.#ctx.audit.record({
+        event: 'maintenance.report',
+        outcome: known ? 'success' : 'failure',
+        severity: known ? 'info' : 'medium',
+        actor: deviceId,
+        role: 'device',
+        object: known ? this.#objectOf(row) : `device/${deviceId}`,
+        ...(known ? {} : { code: 'ERR_THERAPY_COMMAND_UNKNOWN' }),
+      });
+    } catch (error) {
+      this.#ctx.logger.error({ err: error, deviceId }, 'maintenance report not audited');
     }
   }
 
@@ -426,7 +522,7 @@ export class TherapyCommands {
       );
     if (updated.changes !== 1) throw new TherapyAckDuplicateError();
     this.#ctx.audit.record({
-      event: 'therapy.ack',
+      event: `${row.purpose}.ack`,
       outcome: executed ? 'success' : 'failure',
       severity: ackSeverity(ack.status),
       actor: deviceId,
@@ -520,13 +616,13 @@ export class TherapyCommands {
     // An acknowledgement may in principle overtake this update: the status moves on only from `signed`.
     db.prepare("UPDATE therapy_commands SET sent_at = ?, status = CASE WHEN status = 'signed' THEN 'sent' ELSE status END WHERE command_id = ?").run(this.#ctx.now(), row.command_id);
     const sent = this.#row(commandId)!;
-    this.#audit({ event: 'therapy.send', outcome: 'success', severity: 'medium', caller, source, object: this.#objectOf(sent, caller.sessionId) });
+    this.#audit({ event: `${sent.purpose}.send`, outcome: 'success', severity: 'medium', caller, source, object: this.#objectOf(sent, caller.sessionId) });
     return this.#record(sent, caller);
   }
 
   #undeliverable(caller: Principal, row: CommandRow, source: string, cause: unknown): never {
     const code = codeOf(cause);
-    this.#audit({ event: 'therapy.undeliverable', outcome: 'failure', severity: 'medium', caller, source, object: this.#objectOf(row, caller.sessionId), code });
+    this.#audit({ event: `${row.purpose}.undeliverable`, outcome: 'failure', severity: 'medium', caller, source, object: this.#objectOf(row, caller.sessionId), code });
     const reason = cause instanceof DeviceUnreachableError ? cause.reason : code;
     throw new TherapyUndeliverableError(`the device cannot be reached now (${reason}); the command was not sent and will not be`, { cause, details: { reason } });
   }
@@ -547,14 +643,18 @@ export class TherapyCommands {
     return caller.role === 'clinician' && this.#users.isOnCareTeam(caller.userId, patientId);
   }
 
-  #mayRead(caller: Principal, patientId: string): boolean {
-    return caller.role === 'auditor' || this.#inCareTeam(caller, patientId);
+  /** Auditors read every command; clinicians therapy for their care team; technicians maintenance. */
+  #mayRead(caller: Principal, row: CommandRow): boolean {
+    if (caller.role === 'auditor') return true;
+    if (row.purpose === 'maintenance') return allows(caller.role, 'maintenance.read');
+    return row.patient_id !== null && this.#inCareTeam(caller, row.patient_id);
   }
 
-  /** The audit object: ids only (command, device, patient, session, sequence once assigned). */
+  /** The audit object: ids only (command, device, patient for therapy, session, sequence once assigned). */
   #objectOf(row: CommandRow, sessionId = row.issuer_session_id): string {
     const sequence = row.sequence === null ? '' : `;sequence/${row.sequence}`;
-    return `therapy-command/${hex(row.command_id)};device/${row.device_id};patient/${row.patient_id};session/${sessionId}${sequence}`;
+    const patient = row.patient_id === null ? '' : `patient/${row.patient_id};`;
+    return `therapy-command/${hex(row.command_id)};device/${row.device_id};${patient}session/${sessionId}${sequence}`;
   }
 
   #row(commandId: string): CommandRow | undefined {
@@ -577,14 +677,16 @@ export class TherapyCommands {
     const stored = JSON.parse(this.#ctx.dataKey.openText(row.action_enc, actionContext(commandId))) as StoredAction;
     const model = this.#ctx.devices.get(row.device_id)?.model ?? 'device';
     // Clinicians see the patient's name (they confirm for a person); auditors read ids only.
-    const name = caller.role === 'clinician' ? this.#users.listPatients([row.patient_id])[0]?.displayName : undefined;
+    // A maintenance command names no patient at all.
+    const name = caller.role === 'clinician' && row.patient_id !== null ? this.#users.listPatients([row.patient_id])[0]?.displayName : undefined;
     return {
       commandId,
       deviceId: row.device_id,
+      purpose: row.purpose,
       patientId: row.patient_id,
       status: this.#statusOf(row),
       action: stored.action,
-      summary: `${stored.text}, ${model} ${row.device_id}, patient ${name ?? row.patient_id}`,
+      summary: `${stored.text}, ${model} ${row.device_id}${row.patient_id === null ? '' : `, patient ${name ?? row.patient_id}`}`,
       issuerUserId: row.issuer_user_id,
       issuerSessionId: row.issuer_session_id,
       createdAt: iso(row.created_at)!,

@@ -23,6 +23,7 @@ import { installRouteGuard } from './rbac/route-guard.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerCareTeamRoutes } from './routes/care-team-routes.js';
 import { registerDeviceRoutes } from './routes/device-routes.js';
+import { registerMaintenanceRoutes } from './routes/maintenance-routes.js';
 import { registerPatientRoutes } from './routes/patient-routes.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerStreamRoute } from './routes/stream-route.js';
@@ -133,5 +134,6 @@ export async function createUserPlane(ctx: GatewayContext, deps: UserPlaneDeps, 
   registerCareTeamRoutes(app, services);
   registerAuditRoutes(app, services);
   registerTherapyRoutes(app, services);
+  registerMaintenanceRoutes(app, services);
   return app;
 }

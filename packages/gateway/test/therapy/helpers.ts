@@ -138,9 +138,9 @@ export class TherapyRig {
     return second.body['accessToken'] as string;
   }
 
-  /** Enrols a pump for `patientId` (model insulin-pump). */
-  enrol(deviceId: string, patientId: string | null): Promise<DeviceCredentials> {
-    return enrolDevice(this.gateway, deviceId, 'insulin-pump', patientId);
+  /** Enrols a device for `patientId` (model insulin-pump unless told). */
+  enrol(deviceId: string, patientId: string | null, model = 'insulin-pump'): Promise<DeviceCredentials> {
+    return enrolDevice(this.gateway, deviceId, model, patientId);
   }
 
   /** Connects an enrolled pump's MQTT client only (no session, no subscription unless asked). */

@@ -28,6 +28,9 @@ let glassPatient = '';
 let deviceCounter = 0;
 /** A therapy command for patient A ordered by a clinician who is none of the callers. */
 let foreignCommand = '';
+/** A maintenance command for the same device ordered by a technician who is none of the callers. */
+let foreignMaintenance = '';
+const DIAGNOSTICS = { action: { kind: 'run-diagnostics' } };
 const BOLUS = { action: { kind: 'insulin-bolus', amountMilliunits: 1000 } };
 const orderAs = async (token: string): Promise<string> =>
   (await h.request('POST', '/v1/devices/matrix-device/therapy-commands', { token, body: BOLUS })).body['commandId'] as string;
@@ -195,6 +198,36 @@ const cases: Case[] = [
   { route: 'GET /v1/therapy-commands/:commandId', owner: 'command for patient A', call: () => ({ method: 'GET', path: `/v1/therapy-commands/${foreignCommand}` }), allowed: ['clinicianA', 'auditor'] },
   { route: 'GET /v1/devices/:id/therapy-commands', owner: 'device of patient A', call: () => ({ method: 'GET', path: '/v1/devices/matrix-device/therapy-commands' }), allowed: ['clinicianA', 'auditor'] },
   {
+    route: 'GET /v1/therapy-commands/:commandId',
+    owner: 'maintenance command',
+    call: () => ({ method: 'GET', path: `/v1/therapy-commands/${foreignMaintenance}` }),
+    allowed: ['technician', 'auditor'],
+  },
+  {
+    route: 'POST /v1/therapy-commands/:commandId/confirm',
+    owner: 'a maintenance command another technician ordered',
+    call: () => ({ method: 'POST', path: `/v1/therapy-commands/${foreignMaintenance}/confirm`, body: { totpCode: '123456' } }),
+    allowed: [],
+  },
+  {
+    route: 'POST /v1/devices/:id/maintenance-commands',
+    owner: 'any enrolled device (no patient scope)',
+    call: () => ({ method: 'POST', path: '/v1/devices/matrix-device/maintenance-commands', body: DIAGNOSTICS }),
+    allowed: ['technician'],
+  },
+  {
+    route: 'GET /v1/devices/:id/maintenance-commands',
+    owner: 'any device',
+    call: () => ({ method: 'GET', path: '/v1/devices/matrix-device/maintenance-commands' }),
+    allowed: ['technician'],
+  },
+  {
+    route: 'GET /v1/devices/:id/maintenance-reports',
+    owner: 'any device',
+    call: () => ({ method: 'GET', path: '/v1/devices/matrix-device/maintenance-reports' }),
+    allowed: ['technician'],
+  },
+  {
     route: 'GET /v1/therapy-commands/:commandId/evidence',
     owner: 'command for patient A',
     call: () => ({ method: 'GET', path: `/v1/therapy-commands/${foreignCommand}/evidence` }),
@@ -235,6 +268,9 @@ beforeAll(async () => {
   const orderer = await h.createUser('clinician');
   h.users.assignCareTeam(orderer.id, patientA, 'test');
   foreignCommand = await orderAs((await h.login(orderer)).accessToken);
+  const maintainer = await h.createUser('technician');
+  const maintained = await h.request('POST', '/v1/devices/matrix-device/maintenance-commands', { token: (await h.login(maintainer)).accessToken, body: DIAGNOSTICS });
+  foreignMaintenance = maintained.body['commandId'] as string;
 });
 afterAll(async () => h.close());
 

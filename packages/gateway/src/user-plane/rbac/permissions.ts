@@ -47,17 +47,38 @@ export const PERMISSIONS = {
   'devices.revoke': { roles: ['admin', 'technician'], doc: "Revoke a device's certificate." },
   'therapy.order': {
     roles: ['clinician'],
-    doc: 'Order a therapy command (insulin bolus, basal schedule, suspend, resume, pacing parameters) for a device; confirm it with step-up authentication, or cancel it before confirmation (CTL-08, CTL-15).',
-    scope: "The device's patient must be on the care team; break-glass never grants it. Confirm and cancel: only the ordering clinician; confirm only in the ordering session, before the deadline.",
+    doc: 'Order a therapy command (insulin bolus, basal schedule, suspend, resume, pacing parameters) for a device; it is sent only once confirmed (`commands.confirm`, CTL-08, CTL-15).',
+    scope: "The device's patient must be on the care team; break-glass never grants it. The ordering clinician alone confirms or cancels it.",
   },
   'therapy.read': {
     roles: ['clinician', 'auditor'],
-    doc: "Read a therapy command and a device's command history (status, summary, sequence, the device's answer).",
+    doc: "Read a device's therapy command history (status, summary, sequence, the device's answer).",
     scope: "Clinician: commands for care-team patients (the device's current patient must be on the care team). Auditor: all.",
   },
   'therapy.evidence': {
     roles: ['auditor'],
-    doc: "Export a therapy command's non-repudiation evidence: the signed command, the device-signed acknowledgement, both public keys, the audit entry ids (CTL-15).",
+    doc: "Export a command's non-repudiation evidence (therapy or maintenance): the signed command, the device-signed acknowledgement, both public keys, the audit entry ids (CTL-15).",
+  },
+  'maintenance.order': {
+    roles: ['technician'],
+    doc: 'Order a maintenance command (open or close service mode, run diagnostics, upload logs) for a device; it is sent only once confirmed with a fresh TOTP code (`commands.confirm`, CTL-15).',
+    scope: 'Any enrolled device: maintenance needs no patient scope and reads no patient data. The ordering technician alone confirms or cancels it.',
+  },
+  'maintenance.read': {
+    roles: ['technician'],
+    doc: "Read a device's maintenance command history and its maintenance reports (self-test results and device log: identifiers and numbers, no patient data).",
+    scope: 'Any device. Every report read is audited.',
+  },
+  'commands.confirm': {
+    roles: ['clinician', 'technician'],
+    doc: 'Confirm a command one ordered (signal of intent, step-up authentication), or cancel it before confirmation (CTL-08, CTL-15).',
+    scope:
+      "The caller must also hold the order permission of the command's purpose (`therapy.order` for therapy, `maintenance.order` for maintenance) and be its orderer; confirm only in the ordering session, before the deadline; therapy: the patient still on the care team.",
+  },
+  'commands.read': {
+    roles: ['clinician', 'technician', 'auditor'],
+    doc: "Read one command (status, summary, sequence, the device's answer).",
+    scope: 'Clinician: therapy commands for care-team patients. Technician: maintenance commands. Auditor: all.',
   },
   'users.create': { roles: ['admin'], doc: 'Create a user with a role.' },
   'users.read': { roles: ['admin'], doc: 'List users (no hashes, no secrets).' },
