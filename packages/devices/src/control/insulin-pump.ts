@@ -31,6 +31,9 @@ export class InsulinPump extends ControlledDevice {
   #therapy: InsulinPumpTherapy | undefined;
   #reservoirAlarm = false;
 
+  /** What this model is (also readable without an instance). */
+  static readonly INFO: DeviceModelInfo = INFO;
+
   get info(): DeviceModelInfo {
     return INFO;
   }

@@ -33,6 +33,9 @@ export class Pacemaker extends ControlledDevice {
   #therapy: PacemakerTherapy | undefined;
   #leadAlarm = false;
 
+  /** What this model is (also readable without an instance). */
+  static readonly INFO: DeviceModelInfo = INFO;
+
   get info(): DeviceModelInfo {
     return INFO;
   }

@@ -1,7 +1,7 @@
 /**
  * One constructor per model name: how a fleet spec's `model` becomes firmware.
  */
-import type { DeviceModelName } from '../device/device-model.js';
+import type { DeviceModelInfo, DeviceModelName } from '../device/device-model.js';
 import type { SimulatedDevice } from '../device/simulated-device.js';
 import { InsulinPump } from '../control/insulin-pump.js';
 import { Pacemaker } from '../control/pacemaker.js';
@@ -25,7 +25,12 @@ export const DEVICE_CLASSES = {
   'insulin-pump': InsulinPump,
   pacemaker: Pacemaker,
   ultrasound: Ultrasound,
-} as const satisfies Record<DeviceModelName, new (options: MonitorDeviceOptions) => SimulatedDevice>;
+} as const satisfies Record<DeviceModelName, (new (options: MonitorDeviceOptions) => SimulatedDevice) & { readonly INFO: DeviceModelInfo }>;
+
+/** What each model is (class, transports, cycle, purposes), without building one. */
+export const DEVICE_MODEL_INFO: Readonly<Record<DeviceModelName, DeviceModelInfo>> = Object.fromEntries(
+  Object.entries(DEVICE_CLASSES).map(([model, cls]) => [model, cls.INFO]),
+) as Record<DeviceModelName, DeviceModelInfo>;
 
 /** Builds the firmware of `model`. */
 export function createDevice(model: DeviceModelName, options: MonitorDeviceOptions): SimulatedDevice {

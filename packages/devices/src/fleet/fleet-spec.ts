@@ -5,6 +5,7 @@
  * test harnesses write these files by hand.
  */
 import { DEVICE_MODELS, type DeviceModelName } from '../device/device-model.js';
+import { DEVICE_MODEL_INFO } from './device-factory.js';
 import { FleetSpecError } from '../errors.js';
 import type { LinkTransport } from '../link/device-link.js';
 
@@ -33,18 +34,10 @@ export interface FleetSpec {
 /** Most devices one spec may declare (one process holds 1,000; workers take it to 10,000). */
 export const FLEET_MAX_DEVICES = 10_000;
 
-/** Transports each model supports; the first is its default (as each model's DeviceModelInfo says). */
-export const MODEL_TRANSPORTS: Readonly<Record<DeviceModelName, readonly LinkTransport[]>> = {
-  'pulse-oximeter': ['ble', 'mqtt'],
-  'heart-rate-sensor': ['ble', 'mqtt'],
-  'blood-pressure-monitor': ['ble', 'mqtt'],
-  'glucose-meter': ['ble', 'mqtt'],
-  thermometer: ['ble', 'mqtt'],
-  'patient-monitor': ['mqtt'],
-  'insulin-pump': ['ble', 'mqtt'],
-  pacemaker: ['mqtt', 'ble'],
-  ultrasound: ['mqtt'],
-};
+/** Transports each model supports; the first is its default (each model's DeviceModelInfo). */
+export const MODEL_TRANSPORTS: Readonly<Record<DeviceModelName, readonly LinkTransport[]>> = Object.fromEntries(
+  Object.entries(DEVICE_MODEL_INFO).map(([model, info]) => [model, info.transports]),
+) as Record<DeviceModelName, readonly LinkTransport[]>;
 
 /** The transport a group uses: its own, or its model's default. */
 export const groupTransport = (group: FleetGroup): LinkTransport => group.transport ?? MODEL_TRANSPORTS[group.model][0]!;

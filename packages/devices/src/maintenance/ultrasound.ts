@@ -55,6 +55,9 @@ export class Ultrasound extends ControlledDevice {
     });
   }
 
+  /** What this model is (also readable without an instance). */
+  static readonly INFO: DeviceModelInfo = INFO;
+
   get info(): DeviceModelInfo {
     return INFO;
   }

@@ -28,6 +28,9 @@ const LIMITS: readonly AlarmLimit[] = [
 
 /** The blood-pressure monitor model. */
 export class BloodPressureMonitor extends MonitorDevice {
+  /** What this model is (also readable without an instance). */
+  static readonly INFO: DeviceModelInfo = INFO;
+
   get info(): DeviceModelInfo {
     return INFO;
   }

@@ -39,6 +39,9 @@ export const GLUCOSE_RECORDS_KEPT = 500;
 
 /** The glucose meter model. */
 export class GlucoseMeter extends MonitorDevice {
+  /** What this model is (also readable without an instance). */
+  static readonly INFO: DeviceModelInfo = INFO;
+
   get info(): DeviceModelInfo {
     return INFO;
   }

@@ -25,6 +25,9 @@ const LIMITS: readonly AlarmLimit[] = [
 
 /** The heart-rate sensor model. */
 export class HeartRateSensor extends MonitorDevice {
+  /** What this model is (also readable without an instance). */
+  static readonly INFO: DeviceModelInfo = INFO;
+
   get info(): DeviceModelInfo {
     return INFO;
   }

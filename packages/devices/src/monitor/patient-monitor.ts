@@ -33,6 +33,9 @@ const LIMITS: readonly AlarmLimit[] = [
 
 /** The patient monitor model. */
 export class PatientMonitor extends MonitorDevice {
+  /** What this model is (also readable without an instance). */
+  static readonly INFO: DeviceModelInfo = INFO;
+
   get info(): DeviceModelInfo {
     return INFO;
   }

@@ -29,6 +29,9 @@ const LIMITS: readonly AlarmLimit[] = [
 
 /** The pulse oximeter model. */
 export class PulseOximeter extends MonitorDevice {
+  /** What this model is (also readable without an instance). */
+  static readonly INFO: DeviceModelInfo = INFO;
+
   get info(): DeviceModelInfo {
     return INFO;
   }

@@ -24,6 +24,9 @@ const LIMITS: readonly AlarmLimit[] = [
 
 /** The thermometer model. */
 export class Thermometer extends MonitorDevice {
+  /** What this model is (also readable without an instance). */
+  static readonly INFO: DeviceModelInfo = INFO;
+
   get info(): DeviceModelInfo {
     return INFO;
   }

@@ -12,14 +12,14 @@ import { VirtualRadio, createNoble } from '@medsim/ble-radio';
 import type { Gateway } from '@medsim/gateway';
 import { ContentType, decodePayload } from '@medsim/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BleLink, DEVICE_CLASSES, DEVICE_MODELS, MODEL_TRANSPORTS, MqttLink, PATIENT_PROFILES, Patient, type DeviceModelName, type LinkFactory, type SimulatedDevice } from '../../src/index.js';
+import { BleLink, DEVICE_CLASSES, DEVICE_MODEL_INFO, DEVICE_MODELS, MODEL_TRANSPORTS, MqttLink, PATIENT_PROFILES, Patient, type DeviceModelName, type LinkFactory, type SimulatedDevice } from '../../src/index.js';
 import { eventually, registryProvisioner, startGateway, tempDir } from '../helpers/gateway-harness.js';
 
 /** Content types each channel carries (the gateway's CHANNEL_CONTENT). */
 const STATUS_TYPES = new Set([ContentType.CONTENT_TYPE_DEVICE_STATUS, ContentType.CONTENT_TYPE_ALARM]);
 
 /** Cycles shortened to about 50 ms whatever the model's period. */
-const fastCycle = (model: DeviceModelName): number => 50 / new DEVICE_CLASSES[model]({ deviceId: 'probe', dataDir: '/nonexistent', seed: 0, patient: undefined as never, provisioner: () => Promise.reject(new Error('probe')), link: () => { throw new Error('probe'); } }).info.cycleMs;
+const fastCycle = (model: DeviceModelName): number => 50 / DEVICE_MODEL_INFO[model].cycleMs;
 
 let radio: VirtualRadio;
 let gateway: Gateway;

@@ -4,7 +4,7 @@
  * cycle scaled to one report a second, and one fleet spec per thread with its own id prefixes so
  * device ids stay unique at the one gateway.
  */
-import { DEVICE_MODELS, groupPrefix, type DeviceModelName, type FleetGroup, type FleetSpec } from '@medsim/devices';
+import { DEVICE_MODELS, DEVICE_MODEL_INFO, groupPrefix, type DeviceModelName, type FleetGroup, type FleetSpec } from '@medsim/devices';
 
 /** The default mix: every monitoring model (no therapy, no maintenance). */
 export const MONITORING_MODELS: readonly DeviceModelName[] = [
@@ -15,19 +15,6 @@ export const MONITORING_MODELS: readonly DeviceModelName[] = [
   'thermometer',
   'patient-monitor',
 ];
-
-/** Each model's own cycle, ms (its DeviceModelInfo.cycleMs); the benchmark scales all to `reportMs`. */
-export const MODEL_CYCLE_MS: Readonly<Record<DeviceModelName, number>> = {
-  'pulse-oximeter': 1_000,
-  'heart-rate-sensor': 1_000,
-  'blood-pressure-monitor': 60_000,
-  'glucose-meter': 60_000,
-  thermometer: 30_000,
-  'patient-monitor': 1_000,
-  'insulin-pump': 60_000,
-  pacemaker: 60_000,
-  ultrasound: 60_000,
-};
 
 /** Seed of every bench fleet (the same run gives the same patients). */
 export const BENCH_SEED = 4;
@@ -56,7 +43,7 @@ export function threadSpec(models: readonly DeviceModelName[], devices: number, 
   const groups = models
     .map((model, i): FleetGroup => {
       const count = shares(devices, models.length)[i]!;
-      const base: FleetGroup = { model, count, transport: 'mqtt', cycleScale: reportMs / MODEL_CYCLE_MS[model] };
+      const base: FleetGroup = { model, count, transport: 'mqtt', cycleScale: reportMs / DEVICE_MODEL_INFO[model].cycleMs };
       // Unique across threads: spo2t0-1, spo2t1-1, ... (the prefix rule: a-z0-9, 16 at most).
       return { ...base, idPrefix: `${groupPrefix(base)}t${thread}` };
     })
