@@ -49,4 +49,15 @@ describe('medsim bench fleet (shape only: speed is never asserted in tests)', ()
     expect(result.settings.models).toEqual(['pulse-oximeter', 'thermometer']);
     expect(result.threads.map((t) => t.devices)).toEqual([6, 6]);
   });
+
+  it('splits the fleet over worker processes whose memory and CPU it sums', async () => {
+    const result = await benchFleet(['--devices', '10', '--duration', '2', '--workers', '2', '--processes', '--model', 'heart-rate-sensor']);
+    expectShape(result, 10, 2);
+    expect(result.settings.isolation).toBe('process');
+    expect(result.threads.map((t) => t.thread)).toEqual(['process 1', 'process 2']);
+    // Two whole Node.js processes idle: tens of MiB, unlike two threads inside this one.
+    expect(result.memory.workerThreadsIdleBytes).toBeGreaterThan(2 * 20 * 1024 * 1024);
+    expect(result.cpu.processSeconds).toBeGreaterThan(0);
+    expect(result.notes.some((n) => n.includes('each fleet worker run in their own processes'))).toBe(true);
+  });
 });

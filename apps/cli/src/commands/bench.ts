@@ -32,7 +32,7 @@ import { renderFleet } from '../bench/fleet/render-fleet.js';
 export const benchUsage = `medsim bench [crypto|gateway|fleet] [--json] [--out FILE] [--check]
              [--rounds N] [--slice-ms MS] [--sizes 64,256,...] [--no-openssl]
              [--devices N] [--rate N] [--latency-rate N] [--seconds N] [--gateway-rounds N] [--no-mosquitto]
-             [--workers W] [--duration S] [--model mix|MODEL,...] [--interval S]
+             [--workers W] [--processes] [--duration S] [--model mix|MODEL,...] [--interval S]
 
 crypto   the crypto path: raw node:crypto AES-256-GCM, the tuned envelope, batched waveform
          frames and the jose per-reading JWE baseline, at 64 B, 256 B, 1 KiB and 16 KiB.
@@ -43,7 +43,9 @@ gateway  N devices over mTLS publishing QoS 1 readings through the whole gateway
 fleet    N simulated devices (default 1,000, at most 10,000) over MQTT against a gateway in a
          child process, each reporting every --interval seconds (default 1): start time, readings/s generated and
          delivered, CPU and resident memory per device. --workers W splits the devices over W
-         worker threads (default 1: the main thread); --duration S is the measuring window
+         worker threads (default 1: the main thread); --processes makes each worker a child
+         process (its own memory and file-descriptor limit: needed past about 9,000 devices, as
+         each device holds two descriptors); --duration S is the measuring window
          (default 20 s); --model is mix (the six monitoring models) or model names. Flash fsync
          is off: the simulation is measured, not the disk. MQTT only (BLE needs the gateway's
          radio in its process).
@@ -69,6 +71,7 @@ export async function bench(argv: readonly string[]): Promise<number> {
       'no-openssl': { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
       workers: { type: 'string', default: '1' },
+      processes: { type: 'boolean', default: false },
       duration: { type: 'string', default: '20' },
       model: { type: 'string', default: 'mix' },
       interval: { type: 'string', default: '1' },
@@ -117,7 +120,7 @@ export async function bench(argv: readonly string[]): Promise<number> {
 }
 
 /** `medsim bench fleet`: its own options, no goals (so --check never fails it). */
-async function benchFleet(values: { devices: string; workers: string; duration: string; model: string; interval: string; json: boolean; out?: string | undefined }): Promise<number> {
+async function benchFleet(values: { devices: string; workers: string; processes: boolean; duration: string; model: string; interval: string; json: boolean; out?: string | undefined }): Promise<number> {
   const devices = Number(values.devices);
   const intervalS = Number(values.interval);
   if (!(intervalS >= 0.1 && intervalS <= 3600)) throw new UsageError('fleet: --interval must be 0.1 to 3600 seconds');
@@ -133,7 +136,7 @@ async function benchFleet(values: { devices: string; workers: string; duration: 
     throw new UsageError(`fleet: ${(error as Error).message}`);
   }
   const tty = process.stderr.isTTY;
-  const fleet: FleetBenchResult = await runFleetBenchmark({ devices, workers, durationS, models, reportMs: intervalS * 1000, onProgress: (stage) => tty && process.stderr.write(`\r\u001b[2Kfleet benchmark: ${stage}`) });
+  const fleet: FleetBenchResult = await runFleetBenchmark({ devices, workers, isolation: values.processes ? 'process' : 'thread', durationS, models, reportMs: intervalS * 1000, onProgress: (stage) => tty && process.stderr.write(`\r\u001b[2Kfleet benchmark: ${stage}`) });
   if (tty) process.stderr.write('\r\u001b[2K');
   const json = `${JSON.stringify(fleet, null, 2)}\n`;
   if (values.out !== undefined) await writeFile(values.out, json);

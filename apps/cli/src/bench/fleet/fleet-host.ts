@@ -42,6 +42,12 @@ export interface HostSample {
   /** Event-loop busy and idle milliseconds since the thread started. */
   readonly loopActiveMs: number;
   readonly loopIdleMs: number;
+  /**
+   * The hosting process's RSS and CPU seconds (user + system): the fleet's own when each worker is
+   * a process; shared by every thread of the process otherwise (then the main thread measures them).
+   */
+  readonly processRssBytes: number;
+  readonly processCpuSeconds: number;
 }
 
 /**
@@ -118,14 +124,18 @@ export class FleetHost {
       totals.queued += device.state === 'off' ? 0 : device.queued;
     }
     const loop = performance.eventLoopUtilization();
+    const memory = process.memoryUsage();
+    const cpu = process.cpuUsage();
     return {
       ...totals,
       errors: this.#errors,
       ...(this.#firstError === undefined ? {} : { firstError: this.#firstError }),
       cpu: threadCpu(),
-      heapUsedBytes: process.memoryUsage().heapUsed,
+      heapUsedBytes: memory.heapUsed,
       loopActiveMs: loop.active,
       loopIdleMs: loop.idle,
+      processRssBytes: memory.rss,
+      processCpuSeconds: (cpu.user + cpu.system) / 1e6,
     };
   }
 

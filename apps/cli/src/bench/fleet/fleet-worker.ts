@@ -1,8 +1,13 @@
 /**
  * A share of the benchmark fleet in its own worker thread (its own event loop, V8 heap and CPU
- * clock). Devices enrol through the main thread, which forwards each request to the gateway
- * process: the device's keystore made the CSR, so the request goes out and the certificate comes
- * back, one message each way, matched by id.
+ * clock) or its own child process (`--processes`: also its own resident memory and its own
+ * file-descriptor limit, which 10,000 devices need: each holds its flash file and its socket, and
+ * this machine allows 20,000 descriptors per process). Devices enrol through the main thread, which
+ * forwards each request to the gateway process: the device's keystore made the CSR, so the request
+ * goes out and the certificate comes back, one message each way, matched by id.
+ *
+ * The same file serves both: as a worker thread it talks over `parentPort` and gets its data as
+ * `workerData`; forked, it talks over the IPC channel and gets its data as the first argument (JSON).
  */
 import type { DeviceEnrolment, FleetSpec, Provisioner } from '@medsim/devices';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -33,9 +38,28 @@ export type FleetWorkerReply =
   | { readonly type: 'stopped' }
   | { readonly type: 'failed'; readonly message: string };
 
-const port = parentPort!;
-const data = workerData as FleetWorkerData;
-const send = (reply: FleetWorkerReply): void => port.postMessage(reply);
+/** The parent, whichever kind of worker this is. */
+interface Channel {
+  send(reply: FleetWorkerReply): void;
+  onMessage(listener: (message: FleetWorkerRequest) => void): void;
+}
+
+function channel(): { channel: Channel; data: FleetWorkerData } {
+  if (parentPort !== null) {
+    const port = parentPort;
+    return { channel: { send: (reply) => port.postMessage(reply), onMessage: (listener) => port.on('message', listener) }, data: workerData as FleetWorkerData };
+  }
+  if (process.send === undefined) throw new Error('fleet-worker.js runs as a worker thread or a forked child process');
+  // The parent went away (killed, crashed): do not linger with thousands of sockets open.
+  process.once('disconnect', () => process.exit(0));
+  return {
+    channel: { send: (reply) => void process.send?.(reply), onMessage: (listener) => process.on('message', listener) },
+    data: JSON.parse(process.argv[2] ?? '') as FleetWorkerData,
+  };
+}
+
+const { channel: parent, data } = channel();
+const send = (reply: FleetWorkerReply): void => parent.send(reply);
 
 const pending = new Map<number, { resolve: (answer: DeviceEnrolment) => void; reject: (error: Error) => void }>();
 let nextId = 0;
@@ -48,7 +72,7 @@ const provisioner: Provisioner = (request) =>
 
 const host = new FleetHost({ spec: data.spec, dataDir: data.dataDir, mqttPort: data.mqttPort, concurrency: data.concurrency, provisioner });
 
-port.on('message', (message: FleetWorkerRequest) => {
+parent.onMessage((message) => {
   switch (message.type) {
     case 'enrolled':
     case 'enrol-failed': {

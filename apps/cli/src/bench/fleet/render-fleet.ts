@@ -13,14 +13,19 @@ export function renderFleet(result: FleetBenchResult): string {
   const { settings: s, start, readings, cpu, memory, gateway } = result;
   const devices = s.devices;
   const models = s.models.length === 1 ? s.models[0]! : `mix of ${s.models.length} models`;
-  const threads = s.workers === 1 ? 'in the main thread' : `over ${s.workers} worker threads`;
+  const threads =
+    s.isolation === 'process' ? `over ${s.workers} worker process${s.workers === 1 ? '' : 'es'}` : s.workers === 1 ? 'in the main thread' : `over ${s.workers} worker threads`;
   const coreShare = (seconds: number): string => `${number((100 * seconds) / result.window.seconds, 1)}% of a core`;
   const rows = [
     ['readings generated', `${number(readings.producedPerSecond)}/s`, `${number(readings.producedPerSecond / devices, 2)}/s per device`],
     ['readings delivered (PUBACK after commit)', `${number(readings.deliveredPerSecond)}/s`, `${number(readings.queuedAtEnd)} queued at the end`],
     ['stored by the gateway', `${number(gateway.storedPerSecond)}/s`, `${number(gateway.storedInWindow)} in the window`],
     ['CPU, fleet threads', `${number(cpu.fleetThreadsSecondsPerDevicePerMinute * 1000, 1)} ms`, `per device per minute (${coreShare(cpu.fleetThreadsSeconds)})`],
-    ['CPU, fleet process', `${number(cpu.processSecondsPerDevicePerMinute * 1000, 1)} ms`, `per device per minute (${coreShare(cpu.processSeconds)}, with GC and I/O threads)`],
+    [
+      s.isolation === 'process' ? 'CPU, fleet processes' : 'CPU, fleet process',
+      `${number(cpu.processSecondsPerDevicePerMinute * 1000, 1)} ms`,
+      `per device per minute (${coreShare(cpu.processSeconds)}, with GC and I/O threads)`,
+    ],
     ['resident memory', `${number(memory.rssPerDeviceBytes / KIB)} KiB`, `per device (RSS ${number(memory.rssIdleBytes / MIB)} → ${number(memory.rssEndBytes / MIB)} MiB)`],
     ['V8 heap used', `${number(memory.heapUsedPerDeviceBytes / KIB)} KiB`, 'per device (growth over the idle threads)'],
   ];
@@ -34,13 +39,15 @@ export function renderFleet(result: FleetBenchResult): string {
     table(['measure', 'value', ''], rows),
     '',
   ];
-  if (s.workers > 1) {
+  if (s.workers > 1 || s.isolation === 'process') {
     lines.push(
       table(
         ['thread', 'devices', 'CPU', 'loop busy', 'heap growth'],
         result.threads.map((t) => [t.thread, number(t.devices), `${number(t.cpuSeconds, 2)} s`, `${number(100 * t.loopBusy, 1)}%`, `${number(t.heapUsedGrowthBytes / MIB, 1)} MiB`]),
       ),
-      `worker threads idle: +${number(memory.workerThreadsIdleBytes / MIB, 1)} MiB RSS (not counted per device)`,
+      s.isolation === 'process'
+        ? `worker processes idle: ${number(memory.workerThreadsIdleBytes / MIB, 1)} MiB RSS together (not counted per device)`
+        : `worker threads idle: +${number(memory.workerThreadsIdleBytes / MIB, 1)} MiB RSS (not counted per device)`,
       '',
     );
   } else {

@@ -2,8 +2,12 @@
  * The fleet benchmark (`medsim bench fleet`, issue 4: "One process holds at least 1,000 devices;
  * worker threads or processes take it to 10,000. A benchmark prints readings/s generated, CPU and
  * resident memory per device."). A gateway runs in a child process; the fleet runs in this process,
- * in the main thread (one worker, the default) or split over W worker threads, each with its own
- * Fleet against the same gateway. Every device reports once a second over MQTT.
+ * in the main thread (one worker, the default) or split over W worker threads, or over W child
+ * processes (`isolation: 'process'`), each with its own Fleet against the same gateway. Every device
+ * reports once a second over MQTT (or every `reportMs`).
+ *
+ * Processes are how the fleet reaches 10,000 devices here: a device holds two file descriptors
+ * (its flash file, its socket), and this machine's hard limit is 20,000 per process.
  *
  * Timeline: gateway up; fleet threads up and idle (RSS and heap baselines); every device powered
  * on and enrolled (start time), then online (TLS and HPKE session done); a measuring window of
@@ -14,6 +18,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FLEET_MAX_DEVICES, type DeviceModelName } from '@medsim/devices';
@@ -30,6 +36,11 @@ export interface FleetBenchOptions {
   readonly devices?: number;
   /** 1: the fleet in the main thread; W > 1: split over W worker threads (default 1). */
   readonly workers?: number;
+  /**
+   * What a worker is: 'thread' (default) or 'process' (a forked child process, even with one
+   * worker: its own RSS, CPU clock and file-descriptor limit).
+   */
+  readonly isolation?: 'thread' | 'process';
   /** Seconds of the measuring window (default 20). */
   readonly durationS?: number;
   /** Models in equal shares (default: the six monitoring models). */
@@ -58,6 +69,7 @@ export interface FleetBenchResult {
   readonly settings: {
     readonly devices: number;
     readonly workers: number;
+    readonly isolation: 'thread' | 'process';
     readonly durationS: number;
     readonly models: readonly DeviceModelName[];
     readonly reportMs: number;
@@ -95,19 +107,28 @@ export interface FleetBenchResult {
     readonly method: ThreadCpuMethod;
     /** CPU seconds of the fleet threads (main thread with one worker, else the workers) in the window. */
     readonly fleetThreadsSeconds: number;
-    /** CPU seconds of the whole fleet process (fleet threads, main thread, GC and libuv helper threads). */
+    /**
+     * CPU seconds of the whole fleet process (fleet threads, main thread, GC and libuv helper
+     * threads); with worker processes, of all of them together.
+     */
     readonly processSeconds: number;
     readonly fleetThreadsSecondsPerDevicePerMinute: number;
     readonly processSecondsPerDevicePerMinute: number;
   };
   readonly memory: {
-    /** RSS of the fleet process with its threads up and idle, before any device existed. */
+    /**
+     * RSS of the fleet process with its threads up and idle, before any device existed (with
+     * worker processes: their RSS summed, here and at the end).
+     */
     readonly rssIdleBytes: number;
     readonly rssEndBytes: number;
     readonly rssPerDeviceBytes: number;
     /** V8 heap growth summed over the fleet threads, per device. */
     readonly heapUsedPerDeviceBytes: number;
-    /** RSS the idle worker threads added (0 with one worker: the fleet is in the main thread). */
+    /**
+     * RSS the idle worker threads added (0 with one worker in the main thread); with worker
+     * processes, their idle RSS summed (each a whole Node.js process).
+     */
     readonly workerThreadsIdleBytes: number;
   };
   readonly gateway: {
@@ -139,9 +160,54 @@ function localHost(host: FleetHost): HostHandle {
   return { name: 'main', start: () => host.start(), sample: () => Promise.resolve(host.sample()), stop: () => host.stop(), close: () => Promise.resolve() };
 }
 
-/** Spawns a fleet worker; its enrolment requests go to `gateway`. */
-async function workerHost(name: string, data: FleetWorkerData, gateway: GatewayChild): Promise<HostHandle> {
+/** A fleet worker of either kind, as workerHost talks to it. */
+interface WorkerEnd {
+  post(message: FleetWorkerRequest): void;
+  onMessage(listener: (reply: FleetWorkerReply) => void): void;
+  onError(listener: (error: Error) => void): void;
+  onExit(listener: (code: number | null) => void): void;
+  /** Ends the worker without firing the 'exit' listeners. */
+  end(): Promise<void>;
+}
+
+function threadWorker(data: FleetWorkerData): WorkerEnd {
   const worker = new Worker(new URL('./fleet-worker.js', import.meta.url), { workerData: data });
+  return {
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => void worker.on('message', listener),
+    onError: (listener) => void worker.on('error', listener),
+    onExit: (listener) => void worker.on('exit', listener),
+    end: async () => {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+}
+
+function processWorker(data: FleetWorkerData): WorkerEnd {
+  // Advanced (structured-clone) serialisation: enrolment answers carry nested JWK objects.
+  const child = fork(fileURLToPath(new URL('./fleet-worker.js', import.meta.url)), [JSON.stringify(data)], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return {
+    post: (message) => void child.send(message),
+    onMessage: (listener) => void child.on('message', listener),
+    onError: (listener) => void child.on('error', listener),
+    onExit: (listener) => void child.on('exit', listener),
+    end: async () => {
+      child.removeAllListeners('exit');
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // The worker exits when its IPC channel closes; SIGKILL if it has not within 10 s.
+      if (child.connected) child.disconnect();
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** Spawns a fleet worker (a thread or a process); its enrolment requests go to `gateway`. */
+async function workerHost(name: string, data: FleetWorkerData, isolation: 'thread' | 'process', gateway: GatewayChild): Promise<HostHandle> {
+  const worker = isolation === 'thread' ? threadWorker(data) : processWorker(data);
   let waiting: { type: FleetWorkerReply['type']; resolve: (reply: FleetWorkerReply) => void; reject: (error: Error) => void } | undefined;
   let failure: Error | undefined;
   const fail = (error: Error): void => {
@@ -149,10 +215,10 @@ async function workerHost(name: string, data: FleetWorkerData, gateway: GatewayC
     waiting?.reject(error);
     waiting = undefined;
   };
-  const send = (message: FleetWorkerRequest): void => worker.postMessage(message);
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`fleet worker ${name} exited (code ${code})`)));
-  worker.on('message', (reply: FleetWorkerReply) => {
+  const send = (message: FleetWorkerRequest): void => worker.post(message);
+  worker.onError(fail);
+  worker.onExit((code) => fail(new Error(`fleet worker ${name} exited (code ${code})`)));
+  worker.onMessage((reply) => {
     if (reply.type === 'enrol') {
       gateway.enrol(reply.request).then(
         (answer) => send({ type: 'enrolled', id: reply.id, answer }),
@@ -180,10 +246,7 @@ async function workerHost(name: string, data: FleetWorkerData, gateway: GatewayC
     start: async () => ((await ask({ type: 'start' }, 'started')) as Extract<FleetWorkerReply, { type: 'started' }>).seconds,
     sample: async () => ((await ask({ type: 'sample' }, 'sample')) as Extract<FleetWorkerReply, { type: 'sample' }>).sample,
     stop: async () => void (await ask({ type: 'stop' }, 'stopped')),
-    close: async () => {
-      worker.removeAllListeners('exit');
-      await worker.terminate();
-    },
+    close: () => worker.end(),
   };
 }
 
@@ -194,6 +257,7 @@ export async function runFleetBenchmark(options: FleetBenchOptions = {}): Promis
   const settings = {
     devices: options.devices ?? 1000,
     workers: options.workers ?? 1,
+    isolation: options.isolation ?? 'thread',
     durationS: options.durationS ?? 20,
     models: options.models ?? MONITORING_MODELS,
     reportMs: options.reportMs ?? 1000,
@@ -214,15 +278,20 @@ export async function runFleetBenchmark(options: FleetBenchOptions = {}): Promis
   try {
     const rssBeforeThreads = process.memoryUsage().rss;
     const split = shares(settings.devices, settings.workers);
-    if (settings.workers === 1) {
+    if (settings.workers === 1 && settings.isolation === 'thread') {
       const spec = threadSpec(settings.models, settings.devices, 0, settings.reportMs);
       hosts.push(localHost(new FleetHost({ spec, dataDir, mqttPort: gateway.mqttPort, concurrency: settings.concurrency, provisioner: (request) => gateway.enrol(request) })));
     } else {
-      progress(`starting ${settings.workers} fleet worker threads`);
+      progress(`starting ${settings.workers} fleet worker ${settings.isolation === 'thread' ? 'threads' : 'processes'}`);
       hosts.push(
         ...(await Promise.all(
           split.map((devices, i) =>
-            workerHost(`worker ${i + 1}`, { spec: threadSpec(settings.models, devices, i, settings.reportMs), dataDir, mqttPort: gateway.mqttPort, concurrency: settings.concurrency }, gateway),
+            workerHost(
+              `${settings.isolation === 'thread' ? 'thread' : 'process'} ${i + 1}`,
+              { spec: threadSpec(settings.models, devices, i, settings.reportMs), dataDir, mqttPort: gateway.mqttPort, concurrency: settings.concurrency },
+              settings.isolation,
+              gateway,
+            ),
           ),
         )),
       );
@@ -295,7 +364,14 @@ function result(settings: FleetBenchResult['settings'], m: Measured): FleetBench
   const delta = (pick: (s: HostSample) => number): number => sum(m.last.map(pick)) - sum(m.first.map(pick));
   const minutes = m.windowSeconds / 60;
   const fleetCpu = sum(m.last.map((s, i) => s.cpu.seconds - m.first[i]!.cpu.seconds));
-  const processCpu = (m.cpuLast.user + m.cpuLast.system - m.cpuFirst.user - m.cpuFirst.system) / 1e6;
+  const processes = settings.isolation === 'process';
+  // With worker processes, the fleet's process figures are theirs, summed (the main thread only
+  // relays enrolments, before the window).
+  const processCpu = processes
+    ? sum(m.last.map((s, i) => s.processCpuSeconds - m.first[i]!.processCpuSeconds))
+    : (m.cpuLast.user + m.cpuLast.system - m.cpuFirst.user - m.cpuFirst.system) / 1e6;
+  const rssIdle = processes ? sum(m.idle.map((s) => s.processRssBytes)) : m.rssIdle;
+  const rssEnd = processes ? sum(m.last.map((s) => s.processRssBytes)) : m.rssEnd;
   const heapGrowth = sum(m.last.map((s, i) => s.heapUsedBytes - m.idle[i]!.heapUsedBytes));
   const firstError = m.last.find((s) => s.firstError !== undefined)?.firstError;
   const method = m.last[0]!.cpu.method;
@@ -303,7 +379,9 @@ function result(settings: FleetBenchResult['settings'], m: Measured): FleetBench
     'readings = every message a device produced (vital-sign readings, the patient monitor\'s ECG frames, status reports, alarms), each sealed and queued in its flash',
     'flash fsync off (durable: false): the benchmark measures the simulation, not the disk; every device still writes its flash file, without an fsync per commit',
     'MQTT only: BLE devices need the gateway\'s virtual radio in the gateway\'s own process, and here the gateway runs in a child process',
-    'the gateway runs in its own process, so the fleet process\'s RSS and CPU are the fleet\'s alone',
+    processes
+      ? 'the gateway and each fleet worker run in their own processes: the fleet\'s RSS and CPU are the workers\' own, summed'
+      : 'the gateway runs in its own process, so the fleet process\'s RSS and CPU are the fleet\'s alone',
     method === 'event-loop'
       ? 'thread CPU estimated from event-loop busy time (no per-thread CPU clock on this platform; Node 20 process.cpuUsage() is per process)'
       : `thread CPU from /proc/thread-self/${method} (Node 20 process.cpuUsage() is per process, also inside a worker)`,
@@ -332,11 +410,11 @@ function result(settings: FleetBenchResult['settings'], m: Measured): FleetBench
       processSecondsPerDevicePerMinute: processCpu / devices / minutes,
     },
     memory: {
-      rssIdleBytes: m.rssIdle,
-      rssEndBytes: m.rssEnd,
-      rssPerDeviceBytes: (m.rssEnd - m.rssIdle) / devices,
+      rssIdleBytes: rssIdle,
+      rssEndBytes: rssEnd,
+      rssPerDeviceBytes: (rssEnd - rssIdle) / devices,
       heapUsedPerDeviceBytes: heapGrowth / devices,
-      workerThreadsIdleBytes: settings.workers === 1 ? 0 : m.rssIdle - m.rssBeforeThreads,
+      workerThreadsIdleBytes: processes ? rssIdle : settings.workers === 1 ? 0 : m.rssIdle - m.rssBeforeThreads,
     },
     gateway: {
       storedInWindow: m.gatewayLast.stored - m.gatewayFirst.stored,
