@@ -119,6 +119,11 @@ export const devicesErrorCatalogue = {
     meaning: "The device's flash was full: the full-flash policy dropped the oldest readings (never an alarm while a reading remains). The device reports it to the gateway as a STORAGE_DROP security event.",
     remedy: 'Restore the link to the gateway sooner, or give the device more flash; the count and reason are in the event subject.',
   },
+  ERR_QUEUE_UNDELIVERABLE: {
+    meaning:
+      'The gateway refused a queued message in five sessions in a row (sealed under a session the gateway no longer holds, after more than a day offline; or otherwise refused for good): the device gave it up so the messages behind it flow. Reported to the gateway as a STORAGE_DROP security event.',
+    remedy: 'Find why the gateway refused it (its audit log has an envelope.refused entry per attempt); reconnect devices within the session retention (24 h).',
+  },
   ERR_QUEUE_ITEM_TOO_LARGE: {
     meaning: 'An item is larger than the queue could ever hold (its capacity in bytes, less the space its own state needs).',
     remedy: 'Split the payload into smaller items (waveforms into more frames).',
@@ -790,6 +795,13 @@ export class ControlInternalError extends FleetControlError {
 export class TherapyNotSupportedError extends DeviceError {
   constructor(message: string, options?: MedsimErrorOptions) {
     super('ERR_THERAPY_NOT_SUPPORTED', message, options);
+  }
+}
+
+/** ERR_QUEUE_UNDELIVERABLE */
+export class QueueUndeliverableError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_QUEUE_UNDELIVERABLE', message, options);
   }
 }
 

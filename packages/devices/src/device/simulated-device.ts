@@ -113,8 +113,17 @@ const LOG_CODE = /^ERR_[A-Z0-9_]+$/;
 /** "SECURITY_EVENT_TYPE_REPLAY_DETECTED" → "replay-detected" (an enum name as a log identifier). */
 const enumIdentifier = (name: string | undefined, prefix: string): string => (name ?? 'unknown').replace(prefix, '').toLowerCase().replaceAll('_', '-');
 
-/** At most one STORAGE_DROP report per minute of device time. */
+/** At most one STORAGE_DROP report per minute of device time (per reason). */
 const DROP_REPORT_INTERVAL_MS = 60_000;
+
+/**
+ * Sessions in a row a queued message may fail in before the device gives it up (the bounded retry
+ * of a message the gateway refuses for good). A failure is: over MQTT, a session (handshake done)
+ * that ended with this message the first one sent and nothing at all delivered (MQTT 3.1.1 has no
+ * negative PUBACK: the gateway refuses by closing the connection); over BLE, an explicit `refused`.
+ * A gateway that is down, or a link that drops before the session is up, counts nothing.
+ */
+export const UNDELIVERABLE_AFTER_SESSIONS = 5;
 
 const KIND_SEALED = 1;
 const KIND_PROTECTED = 2;
@@ -153,6 +162,17 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
   #batteryLow = false;
   #unreportedDrops = 0;
   #lastDropReportMs = Number.NEGATIVE_INFINITY;
+  #unreportedUndeliverable = 0;
+  #lastUndeliverableReportMs = Number.NEGATIVE_INFINITY;
+  /** Sessions since power-on (numbers the per-session bookkeeping below). */
+  #sessionNumber = 0;
+  /** The first message sent in the current session, and whether anything was delivered in it. */
+  #sessionHead: number | undefined;
+  #sessionDelivered = false;
+  /** Messages refused (BLE) in the current session: not resent until the next one. */
+  #refusedInSession = new Set<number>();
+  /** The message that failed in the latest sessions, and in how many in a row (RAM: a reboot starts over). */
+  #failing: { id: number; sessions: number; lastSession: number } | undefined;
   /** The event log ring: `#events[#eventsHead]` is the oldest once the ring is full. */
   #events: DeviceLogEntry[] = [];
   #eventsHead = 0;
@@ -325,6 +345,13 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
         this.#unreportedDrops = 0;
         this.#lastDropReportMs = now;
         this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_STORAGE_DROP, Severity.SEVERITY_MEDIUM, 'ERR_QUEUE_DROPPED', `${count} dropped`));
+      }
+      if (this.#unreportedUndeliverable > 0 && now - this.#lastUndeliverableReportMs >= DROP_REPORT_INTERVAL_MS) {
+        // Messages the gateway refused for good were given up: the gateway is told why they are missing.
+        const count = this.#unreportedUndeliverable;
+        this.#unreportedUndeliverable = 0;
+        this.#lastUndeliverableReportMs = now;
+        this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_STORAGE_DROP, Severity.SEVERITY_MEDIUM, 'ERR_QUEUE_UNDELIVERABLE', `${count} undeliverable`));
       }
       this.#link?.afterCycle?.();
     } catch (error) {
@@ -509,6 +536,10 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
       this.counters.sessions += 1;
       this.recordEvent(Severity.SEVERITY_INFO, 'session', 'session.opened');
       this.#backoff.reset();
+      this.#sessionNumber += 1;
+      this.#sessionHead = undefined;
+      this.#sessionDelivered = false;
+      this.#refusedInSession.clear();
       this.#setState('online');
       this.produce(this.statusMessage());
       this.#pump();
@@ -520,6 +551,9 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
 
   #linkDown(link: DeviceLink, reason: string): void {
     if (this.#link !== link) return;
+    // A session that came up, sent, and delivered nothing: its first message may be what the
+    // gateway refuses (it closes the connection on a refusal). Counted once per session.
+    if (this.#state === 'online' && !this.#sessionDelivered && this.#sessionHead !== undefined) this.#failedInSession(this.#sessionHead);
     this.#link = undefined;
     this.#inflight.clear();
     link.removeAllListeners('message');
@@ -590,7 +624,7 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
       if (this.#inflight.size >= window) return;
       for (const item of queue.peek(window + this.#inflight.size)) {
         if (this.#inflight.size >= window) break;
-        if (this.#inflight.has(item.id)) continue;
+        if (this.#inflight.has(item.id) || this.#refusedInSession.has(item.id)) continue;
         let bytes: Uint8Array = item.bytes;
         let id = item.id;
         if (bytes[0] === KIND_PROTECTED) {
@@ -606,6 +640,7 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
           bytes = sealed;
         }
         this.#inflight.add(id);
+        this.#sessionHead ??= id;
         const envelope = bytes.subarray(ITEM_HEADER);
         this.battery.consume({ radioTxBytes: envelope.length });
         link.send(item.channel as Channel, envelope).then(
@@ -613,18 +648,46 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
             this.#inflight.delete(id);
             if (this.#queue !== queue) return;
             queue.ack(id);
+            this.#sessionDelivered = true;
+            if (this.#failing?.id === id) this.#failing = undefined;
             this.counters.delivered += 1;
             this.emit('delivered', 1);
             this.#pump();
           },
-          () => {
+          (error: unknown) => {
             // The link is down (or the gateway refused): the item stays queued for the next link.
             this.#inflight.delete(id);
+            if ((error as { code?: string } | null)?.code === 'ERR_LINK_REFUSED' && this.#queue === queue) {
+              // An explicit refusal (BLE): not resent in this session; the link stays up for the rest.
+              this.#refusedInSession.add(id);
+              this.#failedInSession(id);
+            }
           },
         );
       }
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /**
+   * Message `id` failed in the current session. After UNDELIVERABLE_AFTER_SESSIONS sessions in a
+   * row it is given up: acknowledged on the flash (so the messages behind it flow), counted as
+   * dropped ('undeliverable'), logged, and reported to the gateway as STORAGE_DROP.
+   */
+  #failedInSession(id: number): void {
+    const failing = this.#failing;
+    if (failing?.id === id && failing.lastSession === this.#sessionNumber) return;
+    const sessions = failing?.id === id ? failing.sessions + 1 : 1;
+    this.#failing = { id, sessions, lastSession: this.#sessionNumber };
+    if (sessions < UNDELIVERABLE_AFTER_SESSIONS) return;
+    this.#failing = undefined;
+    const queue = this.#queue;
+    if (queue === undefined) return;
+    queue.ack(id);
+    this.counters.dropped += 1;
+    this.emit('dropped', 1, 'undeliverable');
+    this.recordEvent(Severity.SEVERITY_MEDIUM, 'flash', 'queue.undeliverable', 'ERR_QUEUE_UNDELIVERABLE');
+    this.#unreportedUndeliverable += 1;
   }
 }
