@@ -82,9 +82,14 @@ export function next<T extends unknown[]>(emitter: { once(event: string, listene
   });
 }
 
-/** Lets the event loop turn until `condition` holds (at most `turns` times); no wall-clock sleep. */
+/**
+ * Lets the event loop turn until `condition` holds: at least `turns` times and, since the radio's
+ * advertising runs on real timers (20-30 ms apart), for at least 10 s of wall clock before giving up
+ * (a fast loop turns 100,000 times in about 100 ms, fewer than eight advertising events).
+ */
 export async function until(condition: () => boolean, turns = 1_000): Promise<void> {
-  for (let i = 0; i < turns && !condition(); i += 1) {
+  const deadline = Date.now() + 10_000;
+  for (let i = 0; (i < turns || Date.now() < deadline) && !condition(); i += 1) {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (!condition()) throw new Error('condition not met');
