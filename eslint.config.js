@@ -9,9 +9,10 @@ export const allowedDependencies = {
   protocol: [],
   crypto: ['@medsim/protocol'],
   logging: [],
+  firmware: ['@medsim/protocol', '@medsim/crypto'],
   'ble-radio': ['@medsim/protocol', '@medsim/crypto', '@medsim/logging'],
-  devices: ['@medsim/protocol', '@medsim/crypto', '@medsim/logging', '@medsim/ble-radio'],
-  gateway: ['@medsim/protocol', '@medsim/crypto', '@medsim/logging', '@medsim/ble-radio'],
+  devices: ['@medsim/protocol', '@medsim/crypto', '@medsim/logging', '@medsim/ble-radio', '@medsim/firmware'],
+  gateway: ['@medsim/protocol', '@medsim/crypto', '@medsim/logging', '@medsim/ble-radio', '@medsim/firmware'],
   compliance: ['@medsim/protocol'],
   // The testkit drives the gateway from outside, over the wire: it never imports it, so the
   // gateway's own tests can use it without a cycle.

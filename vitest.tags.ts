@@ -41,7 +41,8 @@ const series = (prefix: string, count: number, what: string): TagDefinition[] =>
 /**
  * Controls CTL-01..24 (reference/regulatory.md section 2) and the attack and fault cases of
  * attacks-and-faults.md: envelope C1-C14 (section 4.1), JWT J1-J14 and sessions S1-S10
- * (section 2.1), broker M1-M16 (section 3.6), faults F1-F10 (section 5.1).
+ * (section 2.1), broker M1-M16 (section 3.6), faults F1-F10 (section 5.1), firmware updates U1-U16
+ * (section 1.1).
  */
 export const tags: TagDefinition[] = [
   ...Object.entries(CONTROLS).map(([name, description]) => ({ name, description })),
@@ -50,4 +51,5 @@ export const tags: TagDefinition[] = [
   ...series('S', 10, 'Session case (attacks-and-faults.md section 2.1)'),
   ...series('M', 16, 'MQTT broker case (attacks-and-faults.md section 3.6)'),
   ...series('F', 10, 'Availability fault (attacks-and-faults.md section 5.1)'),
+  ...series('U', 16, 'Firmware update attack case (attacks-and-faults.md section 1.1)'),
 ];

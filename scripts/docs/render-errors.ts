@@ -4,6 +4,7 @@ import { cryptoErrorCatalogue } from '@medsim/crypto';
 import { gatewayErrorCatalogue } from '@medsim/gateway';
 import { bleErrorCatalogue } from '@medsim/ble-radio';
 import { devicesErrorCatalogue } from '@medsim/devices';
+import { firmwareErrorCatalogue } from '@medsim/firmware';
 
 const catalogues: readonly { readonly pkg: string; readonly catalogue: ErrorCatalogue }[] = [
   { pkg: '@medsim/protocol', catalogue: protocolErrorCatalogue },
@@ -11,6 +12,7 @@ const catalogues: readonly { readonly pkg: string; readonly catalogue: ErrorCata
   { pkg: '@medsim/gateway', catalogue: gatewayErrorCatalogue },
   { pkg: '@medsim/ble-radio', catalogue: bleErrorCatalogue },
   { pkg: '@medsim/devices', catalogue: devicesErrorCatalogue },
+  { pkg: '@medsim/firmware', catalogue: firmwareErrorCatalogue },
 ];
 
 const cell = (text: string): string => text.replace(/\|/gu, '\\|');
