@@ -1,13 +1,14 @@
 /**
- * `medsim bench [crypto|gateway|fleet]`: the benchmarks (crypto and gateway by default, as
- * `npm run bench` runs them; fleet only when named).
+ * `medsim bench [crypto|gateway|firmware|fleet]`: the benchmarks (crypto, gateway and firmware by
+ * default, as `npm run bench` runs them; fleet only when named).
  * crypto: messages/s and MB/s per path and size side by side, the ratios against the raw AES-GCM
  * baseline and the JWE baseline, the openssl reference and the goals. gateway: readings/s and
  * latency through the whole gateway beside Mosquitto relaying the same load
  * (bench/gateway/run-gateway-benchmark.ts). `--json` prints the same as JSON (one object with
  * `crypto` and `gateway`, or just the one asked for); `--check` exits 1 when a goal is missed.
  * fleet: simulated devices against a gateway in a child process, readings/s, CPU and resident
- * memory per device (bench/fleet/run-fleet-benchmark.ts).
+ * memory per device (bench/fleet/run-fleet-benchmark.ts). firmware: streaming verification of a
+ * 64 MiB image against raw SHA-256 of the same bytes (bench/firmware/verify-benchmark.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -27,9 +28,10 @@ import { runGatewayBenchmark, type GatewayBenchResult } from '../bench/gateway/r
 import { runFleetBenchmark, type FleetBenchResult } from '../bench/fleet/run-fleet-benchmark.js';
 import { parseModels } from '../bench/fleet/fleet-plan.js';
 import { renderFleet } from '../bench/fleet/render-fleet.js';
+import { runFirmwareBenchmark, type FirmwareBenchResult } from '../bench/firmware/verify-benchmark.js';
 
 /** Usage of `medsim bench`. */
-export const benchUsage = `medsim bench [crypto|gateway|fleet] [--json] [--out FILE] [--check]
+export const benchUsage = `medsim bench [crypto|gateway|firmware|fleet] [--json] [--out FILE] [--check]
              [--rounds N] [--slice-ms MS] [--sizes 64,256,...] [--no-openssl]
              [--devices N] [--rate N] [--latency-rate N] [--seconds N] [--gateway-rounds N] [--no-mosquitto]
              [--workers W] [--processes] [--duration S] [--model mix|MODEL,...] [--interval S]
@@ -40,6 +42,8 @@ gateway  N devices over mTLS publishing QoS 1 readings through the whole gateway
          validate, durable commit, WebSocket fan-out), beside Mosquitto on 127.0.0.1:1883
          relaying the same load (skipped when absent). Defaults: 1,000 devices, 10,000/s
          sustained, latency at 5,000/s, 5 s runs, 3 paired rounds.
+firmware streaming verification (header, SHA-256, TLVs, Ed25519) of a 64 MiB firmware image
+         against raw node:crypto SHA-256 of the same bytes in the same run, 7 paired rounds.
 fleet    N simulated devices (default 1,000, at most 10,000) over MQTT against a gateway in a
          child process, each reporting every --interval seconds (default 1): start time, readings/s generated and
          delivered, CPU and resident memory per device. --workers W splits the devices over W
@@ -49,7 +53,7 @@ fleet    N simulated devices (default 1,000, at most 10,000) over MQTT against a
          (default 20 s); --model is mix (the six monitoring models) or model names. Flash fsync
          is off: the simulation is measured, not the disk. MQTT only (BLE needs the gateway's
          radio in its process).
-Without a name, crypto and gateway run.`;
+Without a name, crypto, gateway and firmware run.`;
 
 /** Runs `medsim bench`; returns the exit code. */
 export async function bench(argv: readonly string[]): Promise<number> {
@@ -84,7 +88,9 @@ export async function bench(argv: readonly string[]): Promise<number> {
     throw new UsageError('sizes must be 1..61440 bytes, rounds a whole number >= 1, slice-ms >= 20');
   }
   const which = positionals[0] ?? 'all';
-  if (!['all', 'crypto', 'gateway', 'fleet'].includes(which) || positionals.length > 1) throw new UsageError('say crypto, gateway, fleet, or nothing for crypto and gateway');
+  if (!['all', 'crypto', 'gateway', 'firmware', 'fleet'].includes(which) || positionals.length > 1) {
+    throw new UsageError('say crypto, gateway, firmware, fleet, or nothing for crypto, gateway and firmware');
+  }
   const gatewayOptions = {
     devices: Number(values.devices),
     rate: Number(values.rate),
@@ -98,7 +104,7 @@ export async function bench(argv: readonly string[]): Promise<number> {
   }
   if (which === 'fleet') return benchFleet(values);
   let crypto: BenchmarkResult | undefined;
-  if (which !== 'gateway') {
+  if (which === 'all' || which === 'crypto') {
     const options = { sizes, rounds, sliceMs, openssl: !values['no-openssl'] };
     const bar = progress('crypto benchmark', sliceCount(options));
     crypto = await runCryptoBenchmark({ ...options, onSlice: () => bar.tick() });
@@ -106,16 +112,24 @@ export async function bench(argv: readonly string[]): Promise<number> {
     if (!values.json) process.stdout.write(render(crypto));
   }
   let gateway: GatewayBenchResult | undefined;
-  if (which !== 'crypto') {
+  if (which === 'all' || which === 'gateway') {
     const tty = process.stderr.isTTY;
     gateway = await runGatewayBenchmark({ ...gatewayOptions, onProgress: (stage) => tty && process.stderr.write(`\r\u001b[2Kgateway benchmark: ${stage}`) });
     if (tty) process.stderr.write('\r\u001b[2K');
     if (!values.json) process.stdout.write(`${crypto === undefined ? '' : '\n'}${renderGateway(gateway)}`);
   }
-  const json = `${JSON.stringify(which === 'crypto' ? crypto : which === 'gateway' ? gateway : { crypto, gateway }, null, 2)}\n`;
+  let firmware: FirmwareBenchResult | undefined;
+  if (which === 'all' || which === 'firmware') {
+    const bar = progress('firmware benchmark', 7);
+    firmware = runFirmwareBenchmark({ onRound: () => bar.tick() });
+    bar.done();
+    if (!values.json) process.stdout.write(`${which === 'all' ? '\n' : ''}${renderFirmware(firmware)}`);
+  }
+  const only = { crypto, gateway, firmware }[which as 'crypto' | 'gateway' | 'firmware'];
+  const json = `${JSON.stringify(which === 'all' ? { crypto, gateway, firmware } : only, null, 2)}\n`;
   if (values.out !== undefined) await writeFile(values.out, json);
   if (values.json) process.stdout.write(json);
-  const missed = [...(crypto?.goals ?? []), ...(gateway?.goals ?? [])].some((g) => g.met === false);
+  const missed = [...(crypto?.goals ?? []), ...(gateway?.goals ?? []), ...(firmware?.goals ?? [])].some((g) => g.met === false);
   return values.check && missed ? 1 : 0;
 }
 
@@ -142,6 +156,25 @@ async function benchFleet(values: { devices: string; workers: string; processes:
   if (values.out !== undefined) await writeFile(values.out, json);
   process.stdout.write(values.json ? json : renderFleet(fleet));
   return 0;
+}
+
+function renderFirmware(result: FirmwareBenchResult): string {
+  const { settings } = result;
+  const lines = [
+    paint('bold', `medsim bench firmware: a ${number(settings.imageBytes / 1024 / 1024, 0)} MiB image in ${number(settings.chunkBytes / 1024)} KiB chunks, medians of ${settings.rounds} paired rounds`),
+    '',
+    table(
+      ['path', 'throughput'],
+      [
+        ['raw node:crypto SHA-256', `${number(result.rawSha256MBps)} MB/s`],
+        ['ImageStreamVerifier (header, SHA-256, TLVs, Ed25519)', `${number(result.verifyMBps)} MB/s`],
+      ],
+    ),
+    '',
+    ...result.goals.map((g) => `${mark(g.met)} ${g.goal}: ${number(g.actual, 3)}× (goal ≥ ${g.target}×)`),
+    '',
+  ];
+  return lines.join('\n');
 }
 
 function renderGateway(result: GatewayBenchResult): string {
