@@ -31,9 +31,15 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.po
 /** A running checkpoint worker. */
 export class Checkpointer {
   readonly #worker: Worker;
+  #checkpoints = 0;
 
   private constructor(worker: Worker) {
     this.#worker = worker;
+  }
+
+  /** Checkpoints the worker completed so far. */
+  get checkpoints(): number {
+    return this.#checkpoints;
   }
 
   /**
@@ -45,8 +51,10 @@ export class Checkpointer {
   static start(path: string, db: Database, intervalMs = 500, onError: (code: string) => void = () => undefined): Checkpointer {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs, driver } });
+    const checkpointer = new Checkpointer(worker);
     worker.on('message', (message: { error?: string; done?: boolean }) => {
       if (message.error !== undefined) onError(message.error);
+      if (message.done === true) checkpointer.#checkpoints += 1;
       if (message.done === true && db.open) {
         try {
           db.pragma('wal_checkpoint(PASSIVE)');
@@ -57,7 +65,7 @@ export class Checkpointer {
     });
     worker.on('error', (error) => onError(String(error)));
     worker.unref();
-    return new Checkpointer(worker);
+    return checkpointer;
   }
 
   /** Stops the worker (after its current checkpoint) and closes its connection. */

