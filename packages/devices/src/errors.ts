@@ -288,6 +288,58 @@ export const devicesErrorCatalogue = {
     meaning: 'Too many pending anomalies (64), meals (64) or insulin doses still acting (4,096) on one simulated patient.',
     remedy: 'Clear anomalies, or deliver insulin in fewer, larger doses (a pump step of one minute stays far below the limit).',
   },
+  ERR_BOOT_VERIFY_FAILED: {
+    meaning: "A firmware image failed verification in the bootloader (structure, SHA-256 or Ed25519 signature under the device's image keyring, or the hash the install recorded); `details.cause` holds the image error code (ERR_FW_IMAGE_*). At install nothing is marked bootable; at boot the slot is marked bad and not run.",
+    remedy: 'Nothing of the image runs. Download the image again; a slot that changed on flash after it was verified (U12) points to tampering or a failing part.',
+  },
+  ERR_BOOT_ROLLBACK: {
+    meaning: "An image is older than allowed: its version is not above the running one's, or its security counter is below the running image's or the device's OTP counter (anti-rollback, U3). The installed version and the counter are unchanged.",
+    remedy: 'Install a newer release; a security counter, once raised, never goes down (docs/devices/bootloader.md states the same-version policy).',
+  },
+  ERR_BOOT_MODEL_MISMATCH: {
+    meaning: 'An image is built for another device model than the one the bootloader runs on (U2); it is refused before a byte is written, or at boot.',
+    remedy: "Install the image built for this device's model.",
+  },
+  ERR_BOOT_SLOT_TOO_SMALL: {
+    meaning: "An image is larger than the device's image slot (its size is fixed per model); it is refused before a byte is written.",
+    remedy: 'Build a smaller image for this model; a slot never grows after manufacturing.',
+  },
+  ERR_BOOT_TARGET_INVALID: {
+    meaning: 'An install was declared with a malformed target (size, model, version or security counter), or the image bytes do not match what was declared (another version or counter in the header, more bytes than declared: U6, U8).',
+    remedy: 'Declare the target from the verified update metadata, and send exactly the bytes it names.',
+  },
+  ERR_BOOT_OUT_OF_ORDER: {
+    meaning: 'A chunk of an install was written at another offset than where the durable part of the slot ends (`written`); nothing was written.',
+    remedy: 'Resume the download at `written` (after a reboot, call beginInstall again with the same target to learn it).',
+  },
+  ERR_BOOT_NO_VALID_IMAGE: {
+    meaning: 'No image slot holds an image that passes secure boot: the device runs in safe mode, with no application image, and reports it.',
+    remedy: 'Install a recovery image (beginInstall works in safe mode, checked against the OTP counter), or return the device for service.',
+  },
+  ERR_BOOT_INVALID_STATE: {
+    meaning: 'The bootloader was asked for something its state does not allow: boot twice in one power cycle, install or health check before boot, install during a trial, confirm or revert without a trial, finish an incomplete install, use after revert (a reboot is due) or after close, or provision a device that already has boot state.',
+    remedy: 'Follow the sequence in docs/devices/bootloader.md: boot, then install, or health check and confirm or revert, then reboot.',
+  },
+  ERR_BOOT_POWER_LOST: {
+    meaning: 'Power failed (simulated) during a flash write of the bootloader: the write may be torn, and this bootloader object accepts nothing more.',
+    remedy: 'Reopen the bootloader and boot, as a device does after power returns; the last good boot state and counter are kept.',
+  },
+  ERR_BOOT_WRITE_FAILED: {
+    meaning: "A write of the bootloader's flash (an image slot, the boot state or the OTP counter) failed (an injected program failure, or an I/O error); the step it belonged to did not happen.",
+    remedy: 'Retry the operation; an unconfirmed trial reverts at the next boot, and a confirmed image whose counter was not raised has it raised at the next boot.',
+  },
+  ERR_BOOT_OTP_EXHAUSTED: {
+    meaning: 'Every row of the OTP security-counter fuses is used: the counter cannot be raised again.',
+    remedy: 'Raise the security counter only for security fixes (a release that keeps it needs no row); a device whose fuses are spent needs service.',
+  },
+  ERR_BOOT_UNAVAILABLE: {
+    meaning: "The bootloader's flash files (slots, boot state, OTP) cannot be opened or have another size than configured.",
+    remedy: "Check the device's data directory and that the slot size matches the one the device was provisioned with.",
+  },
+  ERR_BOOT_INVALID_OPTIONS: {
+    meaning: 'The bootloader was opened with an invalid option (slot size outside 4 KiB to 512 MiB, a model name that is not a-z0-9-, a fault plan with a write number below 1).',
+    remedy: 'Fix the caller; each option states its range in its TSDoc.',
+  },
 } as const satisfies ErrorCatalogue;
 
 /** A code of @medsim/devices. */
@@ -809,5 +861,96 @@ export class QueueUndeliverableError extends DeviceError {
 export class QueueDroppedError extends DeviceError {
   constructor(message: string, options?: MedsimErrorOptions) {
     super('ERR_QUEUE_DROPPED', message, options);
+  }
+}
+
+/** ERR_BOOT_VERIFY_FAILED */
+export class BootVerifyFailedError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_VERIFY_FAILED', message, options);
+  }
+}
+
+/** ERR_BOOT_ROLLBACK */
+export class BootRollbackError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_ROLLBACK', message, options);
+  }
+}
+
+/** ERR_BOOT_MODEL_MISMATCH */
+export class BootModelMismatchError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_MODEL_MISMATCH', message, options);
+  }
+}
+
+/** ERR_BOOT_SLOT_TOO_SMALL */
+export class BootSlotTooSmallError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_SLOT_TOO_SMALL', message, options);
+  }
+}
+
+/** ERR_BOOT_TARGET_INVALID */
+export class BootTargetInvalidError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_TARGET_INVALID', message, options);
+  }
+}
+
+/** ERR_BOOT_OUT_OF_ORDER */
+export class BootOutOfOrderError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_OUT_OF_ORDER', message, options);
+  }
+}
+
+/** ERR_BOOT_NO_VALID_IMAGE */
+export class BootNoValidImageError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_NO_VALID_IMAGE', message, options);
+  }
+}
+
+/** ERR_BOOT_INVALID_STATE */
+export class BootInvalidStateError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_INVALID_STATE', message, options);
+  }
+}
+
+/** ERR_BOOT_POWER_LOST */
+export class BootPowerLostError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_POWER_LOST', message, options);
+  }
+}
+
+/** ERR_BOOT_WRITE_FAILED */
+export class BootWriteFailedError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_WRITE_FAILED', message, options);
+  }
+}
+
+/** ERR_BOOT_OTP_EXHAUSTED */
+export class BootOtpExhaustedError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_OTP_EXHAUSTED', message, options);
+  }
+}
+
+/** ERR_BOOT_UNAVAILABLE */
+export class BootUnavailableError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_UNAVAILABLE', message, options);
+  }
+}
+
+/** ERR_BOOT_INVALID_OPTIONS */
+export class BootInvalidOptionsError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_BOOT_INVALID_OPTIONS', message, options);
   }
 }
