@@ -61,6 +61,90 @@ export const firmwareErrorCatalogue = {
     meaning: 'A director instruction carries a nonce the device already acted on, or not the nonce of its latest update check.',
     remedy: 'Nothing is installed; the gateway issues a new instruction for each update check.',
   },
+  ERR_FW_KEY_INVALID: {
+    meaning: 'A release key is not an Ed25519 private key in PKCS#8 PEM, or a public key is not 32 bytes: TUF release keys are Ed25519 only.',
+    remedy: 'Generate release keys with `medsim firmware keys`; keep each in its own file, mode 0600.',
+  },
+  ERR_FW_REPO_INVALID: {
+    meaning: 'A repository input is unusable: a root that is not the next version or differs from the one published, a target model, version or security counter out of range, a duplicate target, a target file missing or not matching its entry, a threshold of 0 or above the keys listed, or a repository with no root or targets yet.',
+    remedy: 'Fix the named field (error details); nothing was published.',
+  },
+  ERR_FW_REPO_THRESHOLD: {
+    meaning: "Metadata would not verify under the latest root: fewer signing keys than the role's threshold (a new root needs the threshold of the old root keys and of the new ones, TUF spec 5.3.4), or keys the root does not list for the role.",
+    remedy: 'Sign with enough of the role\'s keys; after a key rotation, re-sign the targets with the new targets key and give the gateway its new online keys.',
+  },
+  ERR_FW_REPO_VERSION: {
+    meaning: 'The targets metadata offered for publication is not newer than the published one (versions only increase).',
+    remedy: 'Sign new targets from the latest published version.',
+  },
+  ERR_FW_META_UNSIGNED: {
+    meaning: "Update metadata is signed by fewer distinct trusted keys than its role's threshold: unsigned, signed by an unknown or revoked key, altered after signing, or a threshold reached only by counting one key twice (duplicate signature entries, one key under two ids).",
+    remedy: 'Nothing of it is trusted and the device keeps its previous metadata. Repeated refusals point to a compromised server or key (security event).',
+  },
+  ERR_FW_META_ROLLBACK: {
+    meaning: 'Update metadata is older than what the device already trusts: a lower timestamp, snapshot or targets version (old signed metadata replayed).',
+    remedy: 'The device keeps its metadata. A repository restored from backup must publish versions above the ones devices saw.',
+  },
+  ERR_FW_META_VERSION_MISMATCH: {
+    meaning: 'Update metadata versions disagree: a snapshot other than the version the timestamp names, targets other than the version the snapshot names, or a root that is not the next version (mix-and-match).',
+    remedy: 'The device keeps its metadata. Publish snapshot and timestamp together through the online signer.',
+  },
+  ERR_FW_META_EXPIRED: {
+    meaning: "Update metadata has expired by the device's clock (freeze attack, or a repository whose signing stopped).",
+    remedy: 'Check the device clock. The gateway renews the timestamp (1 day) and snapshot (7 days); the release team re-signs targets (90 days) and root (365 days).',
+  },
+  ERR_FW_META_HASH_MISMATCH: {
+    meaning: 'A snapshot or targets file does not have the length or SHA-256 that the timestamp or snapshot records for it.',
+    remedy: 'The device keeps its metadata; a file swapped on the server is an attack or a broken publication.',
+  },
+  ERR_FW_META_TOO_LARGE: {
+    meaning: 'A metadata file is larger than its cap (root 512,000 B, timestamp 16,384 B, snapshot 2,000,000 B, targets 5,000,000 B) or than the length the timestamp or snapshot declares (endless data); reading stopped at the cap.',
+    remedy: 'The device keeps its metadata. Keep targets metadata under the cap (fewer entries per role).',
+  },
+  ERR_FW_META_MALFORMED: {
+    meaning: 'A metadata file is not valid TUF metadata (JSON, fields, types, spec version, one public key under two key ids), or a firmware target entry lacks a valid model, version and security counter.',
+    remedy: 'The device keeps its metadata. Build metadata only with the repository tools.',
+  },
+  ERR_FW_META_STORE: {
+    meaning: "The device's update metadata directory could not be read or written, or holds no valid trusted root.json.",
+    remedy: "Provision the device with the repository's root (installTrustedRoot) and check its storage.",
+  },
+  ERR_FW_DOWNLOAD_NOT_FOUND: {
+    meaning: 'The repository has no file at the requested path (HTTP 404).',
+    remedy: 'Publish the release through the online signer; for root versions a 404 is the normal end of rotation.',
+  },
+  ERR_FW_DOWNLOAD_INTERRUPTED: {
+    meaning: 'A transfer failed or ended before the declared length (connection lost, server error, fetcher failure).',
+    remedy: 'Retry with the same checkpoint: the image download resumes where it stopped.',
+  },
+  ERR_FW_DOWNLOAD_TIMEOUT: {
+    meaning: 'A transfer passed its total deadline, or no bytes came within the per-read timeout (slow retrieval).',
+    remedy: 'Retry later with the same checkpoint; repeated timeouts are a slow-retrieval alert.',
+  },
+  ERR_FW_DOWNLOAD_TOO_LARGE: {
+    meaning: 'The server sent more bytes than the target declares (endless data); the transfer stopped at the declared length plus one byte.',
+    remedy: 'Nothing is marked complete; the server is broken or hostile.',
+  },
+  ERR_FW_DOWNLOAD_HASH_MISMATCH: {
+    meaning: 'The downloaded image does not have the SHA-256 the verified targets metadata records for it.',
+    remedy: 'Nothing is marked complete; download again from the start. Repeated mismatches point to tampering.',
+  },
+  ERR_FW_UPDATE_ROLLBACK: {
+    meaning: 'The target is not newer than the installed firmware: its version is not above the installed one, or its security counter is below the installed counter.',
+    remedy: 'Nothing is downloaded. Release a higher version; the security counter never goes down.',
+  },
+  ERR_FW_UPDATE_WRONG_MODEL: {
+    meaning: "The target is for another device model, or its entry's path and model disagree.",
+    remedy: 'Nothing is downloaded. Campaigns target one model; check the release metadata.',
+  },
+  ERR_FW_UPDATE_UNKNOWN_TARGET: {
+    meaning: 'The target handed to download is not an entry of the verified targets metadata (unknown path, or another length, hash or custom fields).',
+    remedy: 'Nothing is downloaded. Take targets only from targetFor() after a refresh.',
+  },
+  ERR_FW_UPDATE_NOT_REFRESHED: {
+    meaning: 'targetFor or download was called before a successful refresh of the update metadata.',
+    remedy: 'Call refresh() first, and again after a refresh fails.',
+  },
 } as const satisfies ErrorCatalogue;
 
 /** A code of @medsim/firmware. */
@@ -163,5 +247,152 @@ export class DirectorWrongDeviceError extends FirmwareError {
 export class DirectorReplayedError extends FirmwareError {
   constructor(message: string, options?: MedsimErrorOptions) {
     super('ERR_FW_DIRECTOR_REPLAYED', message, options);
+  }
+}
+
+/** ERR_FW_KEY_INVALID */
+export class InvalidReleaseKeyError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_KEY_INVALID', message, options);
+  }
+}
+
+/** ERR_FW_REPO_INVALID */
+export class InvalidRepositoryInputError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_REPO_INVALID', message, options);
+  }
+}
+
+/** ERR_FW_REPO_THRESHOLD */
+export class RepositoryThresholdError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_REPO_THRESHOLD', message, options);
+  }
+}
+
+/** ERR_FW_REPO_VERSION */
+export class RepositoryVersionError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_REPO_VERSION', message, options);
+  }
+}
+
+/** ERR_FW_META_UNSIGNED */
+export class MetadataUnsignedError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_META_UNSIGNED', message, options);
+  }
+}
+
+/** ERR_FW_META_ROLLBACK */
+export class MetadataRollbackError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_META_ROLLBACK', message, options);
+  }
+}
+
+/** ERR_FW_META_VERSION_MISMATCH */
+export class MetadataVersionMismatchError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_META_VERSION_MISMATCH', message, options);
+  }
+}
+
+/** ERR_FW_META_EXPIRED */
+export class MetadataExpiredError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_META_EXPIRED', message, options);
+  }
+}
+
+/** ERR_FW_META_HASH_MISMATCH */
+export class MetadataHashMismatchError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_META_HASH_MISMATCH', message, options);
+  }
+}
+
+/** ERR_FW_META_TOO_LARGE */
+export class MetadataTooLargeError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_META_TOO_LARGE', message, options);
+  }
+}
+
+/** ERR_FW_META_MALFORMED */
+export class MalformedMetadataError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_META_MALFORMED', message, options);
+  }
+}
+
+/** ERR_FW_META_STORE */
+export class MetadataStoreError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_META_STORE', message, options);
+  }
+}
+
+/** ERR_FW_DOWNLOAD_NOT_FOUND */
+export class DownloadNotFoundError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_DOWNLOAD_NOT_FOUND', message, options);
+  }
+}
+
+/** ERR_FW_DOWNLOAD_INTERRUPTED */
+export class DownloadInterruptedError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_DOWNLOAD_INTERRUPTED', message, options);
+  }
+}
+
+/** ERR_FW_DOWNLOAD_TIMEOUT */
+export class DownloadTimeoutError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_DOWNLOAD_TIMEOUT', message, options);
+  }
+}
+
+/** ERR_FW_DOWNLOAD_TOO_LARGE */
+export class DownloadTooLargeError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_DOWNLOAD_TOO_LARGE', message, options);
+  }
+}
+
+/** ERR_FW_DOWNLOAD_HASH_MISMATCH */
+export class DownloadHashMismatchError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_DOWNLOAD_HASH_MISMATCH', message, options);
+  }
+}
+
+/** ERR_FW_UPDATE_ROLLBACK */
+export class UpdateRollbackError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_UPDATE_ROLLBACK', message, options);
+  }
+}
+
+/** ERR_FW_UPDATE_WRONG_MODEL */
+export class UpdateWrongModelError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_UPDATE_WRONG_MODEL', message, options);
+  }
+}
+
+/** ERR_FW_UPDATE_UNKNOWN_TARGET */
+export class UnknownTargetError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_UPDATE_UNKNOWN_TARGET', message, options);
+  }
+}
+
+/** ERR_FW_UPDATE_NOT_REFRESHED */
+export class NotRefreshedError extends FirmwareError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FW_UPDATE_NOT_REFRESHED', message, options);
   }
 }
