@@ -340,6 +340,18 @@ export const devicesErrorCatalogue = {
     meaning: 'The bootloader was opened with an invalid option (slot size outside 4 KiB to 512 MiB, a model name that is not a-z0-9-, a fault plan with a write number below 1).',
     remedy: 'Fix the caller; each option states its range in its TSDoc.',
   },
+  ERR_UPDATE_HEALTH_CHECK_FAILED: {
+    meaning: 'A firmware update booted for its trial, and its health check failed (the simulated firmware\'s self-test): the device reverted to the previous image, whose version and security counter are unchanged.',
+    remedy: 'Fix the release; the campaign counts the device as failed (and pauses past its failure threshold).',
+  },
+  ERR_UPDATE_NOT_CONFIRMED: {
+    meaning: 'A firmware update was installed but its trial boot never reached the health check (power lost or a crash during the trial): the bootloader reverted to the previous image.',
+    remedy: 'The director may offer the update again; a repeated failure points to the image.',
+  },
+  ERR_UPDATE_FAILED: {
+    meaning: 'An update check failed for a reason without a code of its own (an unexpected error); nothing was installed.',
+    remedy: "Read the device's log; the next check starts over.",
+  },
 } as const satisfies ErrorCatalogue;
 
 /** A code of @medsim/devices. */
@@ -952,5 +964,26 @@ export class BootUnavailableError extends DeviceError {
 export class BootInvalidOptionsError extends DeviceError {
   constructor(message: string, options?: MedsimErrorOptions) {
     super('ERR_BOOT_INVALID_OPTIONS', message, options);
+  }
+}
+
+/** ERR_UPDATE_HEALTH_CHECK_FAILED */
+export class UpdateHealthCheckFailedError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_UPDATE_HEALTH_CHECK_FAILED', message, options);
+  }
+}
+
+/** ERR_UPDATE_NOT_CONFIRMED */
+export class UpdateNotConfirmedError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_UPDATE_NOT_CONFIRMED', message, options);
+  }
+}
+
+/** ERR_UPDATE_FAILED */
+export class UpdateFailedError extends DeviceError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_UPDATE_FAILED', message, options);
   }
 }

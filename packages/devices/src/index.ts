@@ -58,3 +58,4 @@ export { SLOT_NAMES, type BadSlotReason, type BootState, type InstallTarget, typ
 export type { SlotWriter } from './firmware/slot-writer.js';
 export * from './firmware/bootloader.js';
 export * from './firmware/slot-sizes.js';
+export * from './firmware/update-agent.js';

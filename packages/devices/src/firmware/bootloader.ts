@@ -370,6 +370,7 @@ export class Bootloader {
       checkHeader: (verifier) => {
         if (verifier.header !== undefined) checkHeaderMatches(verifier.header, target, this.#options.model);
       },
+      read: (offset, length) => new Uint8Array(this.#slots[slot].read(offset, length)),
       commit: (offset, bytes, written) => {
         this.#slots[slot].write(offset, bytes);
         this.#store.save(withSlot(this.#store.state, slot, { status: 'writing', target, written }));

@@ -26,6 +26,8 @@ export interface SlotWriterHost {
   checkHeader(verifier: ImageStreamVerifier): void;
   /** Writes `bytes` to the slot at `offset`, then records `written` in the boot state. */
   commit(offset: number, bytes: Uint8Array, written: number): void;
+  /** Reads `length` bytes of the slot at `offset` from flash. */
+  read(offset: number, length: number): Uint8Array;
   /** Re-verifies the slot from flash against what streamed, applies the policy, marks it pending. */
   complete(streamed: StreamVerified): SlotImage;
   /** Marks the slot bad after a refusal at finish (best effort). */
@@ -55,6 +57,14 @@ export class SlotWriter {
   /** Bytes durably written: where the next chunk starts. */
   get written(): number {
     return this.#written;
+  }
+
+  /**
+   * The `written` bytes already on flash, in chunks of `chunkBytes`: after a reboot, the update
+   * agent rebuilds its download checkpoint (offset and running SHA-256) from them.
+   */
+  *writtenChunks(chunkBytes = 64 * 1024): Generator<Uint8Array> {
+    for (let at = 0; at < this.#written; at += chunkBytes) yield this.#host.run(() => this.#host.read(at, Math.min(chunkBytes, this.#written - at)));
   }
 
   /**

@@ -8,6 +8,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { SecureContext } from 'node:tls';
 import { DownloadInterruptedError, DownloadNotFoundError } from '../errors.js';
 import type { FetchOptions, Fetcher } from './fetcher.js';
 
@@ -15,8 +16,11 @@ import type { FetchOptions, Fetcher } from './fetcher.js';
 export interface HttpFetcherOptions {
   /** Base URL under which 'metadata/…' and 'targets/…' are served, e.g. https://gateway:8443/firmware/. */
   readonly baseUrl: string;
-  /** TLS for https: the gateway's CA, and the device's certificate and key (mTLS). */
-  readonly tls?: { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer };
+  /**
+   * TLS for https: the gateway's CA and the device's certificate and key (mTLS), or a secure context
+   * holding them (a device keystore makes one without its private key leaving it).
+   */
+  readonly tls?: { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer; readonly secureContext?: SecureContext };
 }
 
 /** Fetches repository files with HTTP GET (see the file comment). */

@@ -132,6 +132,20 @@ export class UpdateClient {
   }
 
   /**
+   * Checks, before anything is written, that `target` (as a director instruction names it) is
+   * exactly the verified entry at its path, for this model and newer than `installed`; returns the
+   * verified entry. ERR_FW_UPDATE_UNKNOWN_TARGET, _WRONG_MODEL, _ROLLBACK, _NOT_REFRESHED.
+   */
+  verify(target: FirmwareTarget, installed: InstalledFirmware): Promise<FirmwareTarget> {
+    return this.#exclusive(async () => {
+      const verified = await verifiedTarget(this.#refreshed(), target.path);
+      assertSameTarget(target, verified);
+      assertInstallable(verified, installed);
+      return verified;
+    });
+  }
+
+  /**
    * Downloads `target` into `sink` after checking it is the verified entry, for this model and
    * newer than `installed`; resumes from `checkpoint`. Retry with the same checkpoint after
    * ERR_FW_DOWNLOAD_INTERRUPTED or _TIMEOUT (isResumable).
