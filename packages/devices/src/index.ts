@@ -59,3 +59,5 @@ export type { SlotWriter } from './firmware/slot-writer.js';
 export * from './firmware/bootloader.js';
 export * from './firmware/slot-sizes.js';
 export * from './firmware/update-agent.js';
+export * from './firmware/director-channel.js';
+export * from './firmware/device-firmware.js';

@@ -17,10 +17,12 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyCache, initiateSession, type PublicJwks, type SecureSession } from '@medsim/crypto';
+import { KeyCache, initiateSession, type PublicJwk, type PublicJwks, type SecureSession } from '@medsim/crypto';
 import { AlarmCode, AlarmPriority, AlarmState, CommandStatus, ContentType, STREAM_IDS, SecurityEventType, Severity, OperatingState, decodeMessage, encodeMessage, type Channel, type MessageFields } from '@medsim/protocol';
 import type { Logger } from 'pino';
 import { DeviceNotRunningError } from '../errors.js';
+import { DeviceFirmware, type DeviceFirmwareOptions } from '../firmware/device-firmware.js';
+import type { CheckOutcome, UpdateAgentEvent } from '../firmware/update-agent.js';
 import type { DeviceLink } from '../link/device-link.js';
 import { ReconnectBackoff } from '../network/backoff.js';
 import { Battery } from '../runtime/battery.js';
@@ -40,6 +42,8 @@ export interface DeviceEnrolment {
   readonly gatewayIdentity: PublicJwks;
   /** The gateway's therapy-command signing key (controlled devices verify commands with it). */
   readonly commandSigner?: PublicJwks['signing'];
+  /** The gateway's firmware director key (devices with firmware updates verify instructions with it). */
+  readonly directorKey?: PublicJwk;
 }
 
 /** Enrols a device with a gateway (the fleet uses the gateway's HTTP API and a one-time token). */
@@ -82,6 +86,8 @@ export interface SimulatedDeviceOptions {
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
   /** Messages sent and not yet acknowledged at once (MQTT in-flight window). */
   readonly window?: number;
+  /** Bootloader, TUF trust and update agent (issue 5); without it the device takes no updates. */
+  readonly firmware?: DeviceFirmwareOptions;
 }
 
 /**
@@ -149,6 +155,8 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
   #operating: OperatingState = OperatingState.OPERATING_STATE_NORMAL;
   #keystore: Keystore | undefined;
   #queue: StoreAndForwardQueue | undefined;
+  #firmware: DeviceFirmware | undefined;
+  #updateTimer: NodeJS.Timeout | undefined;
   #enrolment: DeviceEnrolment | undefined;
   #link: DeviceLink | undefined;
   #session: SecureSession | undefined;
@@ -293,6 +301,11 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
     this.#recoverQueue();
     this.#enrolment = this.#keystore.enrolment() ?? (await this.#enrol());
     this.#bootedAtMs = this.clock.now();
+    if (this.options.firmware !== undefined && (await this.#bootFirmware(this.options.firmware))) {
+      // A trial image failed its health check and was reverted: boot again into the old one.
+      setImmediate(() => void this.powerCycle().catch((error: unknown) => this.emit('error', error as Error)));
+      return;
+    }
     await this.onBoot();
     this.recordEvent(Severity.SEVERITY_INFO, 'power', 'boot.completed');
     const period = Math.max(10, this.info.cycleMs * (this.options.cycleScale ?? 1));
@@ -304,6 +317,10 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
   /** Powers off at once, as a power cut would: timers stop, the link drops, flash keeps what it has. */
   async powerOff(): Promise<void> {
     if (this.#state === 'off') return;
+    clearInterval(this.#updateTimer);
+    this.#updateTimer = undefined;
+    this.#firmware?.close();
+    this.#firmware = undefined;
     clearInterval(this.#cycleTimer);
     clearTimeout(this.#reconnectTimer);
     this.#cycleTimer = undefined;
@@ -356,6 +373,79 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
       this.#link?.afterCycle?.();
     } catch (error) {
       this.emit('error', error as Error);
+    }
+  }
+
+  /** The version that runs: the booted image's with firmware updates, else the model's. */
+  get firmwareVersion(): string {
+    return this.#firmware?.runningVersion ?? this.info.firmwareVersion;
+  }
+
+  /** The OTP security counter (undefined without firmware updates). */
+  get securityCounter(): number | undefined {
+    return this.#firmware?.securityCounter;
+  }
+
+  /**
+   * Checks for an update now (the timer does it every `firmware.checkIntervalMs`). An installed
+   * update reboots the device into its trial before this resolves.
+   */
+  async checkForUpdate(): Promise<CheckOutcome> {
+    const firmware = this.#firmware;
+    if (firmware === undefined) return { kind: 'none' };
+    const outcome = await firmware.check();
+    if (outcome.kind === 'installed' && this.#firmware === firmware) await this.powerCycle();
+    return outcome;
+  }
+
+  /**
+   * Opens the bootloader and boots (secure boot), reports what the boot met, and settles a trial.
+   * True when the device must reboot (a reverted trial).
+   */
+  async #bootFirmware(options: DeviceFirmwareOptions): Promise<boolean> {
+    const firmware = await DeviceFirmware.open(options, {
+      deviceId: this.deviceId,
+      model: this.info.model,
+      dataDir: this.options.dataDir,
+      secureContext: this.keystore.tlsSecureContext(),
+      directorKey: this.enrolment.directorKey,
+      now: () => this.clock.now(),
+      onEvent: (event) => this.#onUpdateEvent(event),
+    });
+    this.#firmware = firmware;
+    for (const event of firmware.boot.events) {
+      if (event.kind === 'slot-refused') this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_FIRMWARE_REJECTED, Severity.SEVERITY_HIGH, event.code));
+    }
+    if (firmware.boot.mode === 'safe') {
+      // No image passed secure boot: no application runs; the device says so and waits for service.
+      this.setOperatingState(OperatingState.OPERATING_STATE_SAFE_MODE);
+      this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_SAFE_MODE_ENTERED, Severity.SEVERITY_CRITICAL, firmware.boot.error.code));
+      return false;
+    }
+    if (await firmware.settle()) return true;
+    const interval = options.checkIntervalMs ?? 3_600_000;
+    if (interval > 0) {
+      this.#updateTimer = setInterval(() => void this.checkForUpdate().catch((error: unknown) => this.emit('error', error as Error)), interval);
+      this.#updateTimer.unref();
+    }
+    return false;
+  }
+
+  #onUpdateEvent(event: UpdateAgentEvent): void {
+    switch (event.kind) {
+      case 'refused':
+        this.recordEvent(Severity.SEVERITY_MEDIUM, 'firmware', 'update.refused', event.code);
+        this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_FIRMWARE_REJECTED, Severity.SEVERITY_HIGH, event.code, event.stage));
+        break;
+      case 'installed':
+        this.recordEvent(Severity.SEVERITY_INFO, 'firmware', 'update.installed');
+        break;
+      case 'confirmed':
+        this.recordEvent(Severity.SEVERITY_INFO, 'firmware', 'update.confirmed');
+        break;
+      case 'reverted':
+        this.recordEvent(Severity.SEVERITY_MEDIUM, 'firmware', 'update.reverted', event.code);
+        break;
     }
   }
 
@@ -414,7 +504,7 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
     const now = this.clock.now();
     const status: MessageFields['DeviceStatus'] = {
       model: this.info.model,
-      firmwareVersion: this.info.firmwareVersion,
+      firmwareVersion: this.firmwareVersion,
       state: this.#operating,
       batteryPercent: Math.round(this.battery.percent),
       uptimeS: Math.max(0, Math.floor((now - this.#bootedAtMs) / 1000)),

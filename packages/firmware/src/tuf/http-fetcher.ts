@@ -20,7 +20,7 @@ export interface HttpFetcherOptions {
    * TLS for https: the gateway's CA and the device's certificate and key (mTLS), or a secure context
    * holding them (a device keystore makes one without its private key leaving it).
    */
-  readonly tls?: { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer; readonly secureContext?: SecureContext };
+  readonly tls?: { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer; readonly secureContext?: SecureContext; readonly servername?: string };
 }
 
 /** Fetches repository files with HTTP GET (see the file comment). */
