@@ -19,7 +19,7 @@ describe('medsim fleet against a running gateway', () => {
   it('[CTL-05] enrols over HTTPS as a technician with a second factor and streams over mTLS', { tags: ['CTL-05'] }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'medsim-fleet-remote-'));
     const gateway = await createGateway({
-      config: loadConfig({ overrides: { dataDir: join(dir, 'gateway'), 'mqtt.port': 0, 'http.port': 0, 'auth.scryptCost': 2 ** 14 } }),
+      config: loadConfig({ overrides: { dataDir: join(dir, 'gateway'), 'mqtt.port': 0, 'http.port': 0, 'firmware.port': 0, 'auth.scryptCost': 2 ** 14 } }),
       logger: createLogger({ level: 'silent' }),
     });
     try {

@@ -13,7 +13,7 @@ describe('medsim start (what npm start runs)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medsim-start-'));
     const dataDir = join(dir, 'demo');
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, [bin, 'start', '--duration', '4', '--json', '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0'], { timeout: 90_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, 'start', '--duration', '4', '--json', '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0', '--firmware-port', '0'], { timeout: 90_000 });
       const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; passed?: boolean; title?: string; readingsStored?: number; checks?: number });
       const checks = events.filter((e) => e.kind === 'check');
       expect(checks.filter((c) => c.passed !== true).map((c) => c.title)).toEqual([]);

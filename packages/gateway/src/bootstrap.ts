@@ -2,8 +2,8 @@
  * First start and every start: opens the data directory and creates what is missing, each
  * secret once and 0600 (CTL-10, CTL-11): the data key, the local CA and the server
  * certificate, the gateway's device-plane identity (X25519 + Ed25519 JWKs), the token
- * signing key and the therapy command-signing key; then the database, the audit trail and the
- * shared services.
+ * signing key, the therapy command-signing key and the firmware director key; then the database,
+ * the audit trail and the shared services.
  */
 import { Identity, type PrivateJwks } from '@medsim/crypto';
 import { AuditStream } from '@medsim/logging';
@@ -33,6 +33,11 @@ export interface GatewayState {
    * used and published (at enrolment, as `commandSigner`).
    */
   readonly commandKey: Identity;
+  /**
+   * Signs firmware director instructions, and nothing else (CTL-11); its Ed25519 half is published
+   * at enrolment as `directorKey`.
+   */
+  readonly directorKey: Identity;
 }
 
 async function loadOrCreateCa(dir: DataDir): Promise<LocalCa> {
@@ -64,15 +69,16 @@ async function loadOrCreateIdentity(dir: DataDir): Promise<Identity> {
   return Identity.fromPrivateJwks(JSON.parse(dir.readSecret(DATA_FILES.gatewayIdentity).toString('utf8')) as PrivateJwks);
 }
 
-async function loadOrCreateCommandKey(dir: DataDir): Promise<Identity> {
-  // Held in an Identity because @medsim/crypto's domain-separated signDetached() signs with one;
-  // its X25519 half is generated with it but never used or published.
-  if (!dir.has(DATA_FILES.commandKey)) {
+/** The therapy command key or the firmware director key: an Ed25519 signer in its own 0600 file. */
+async function loadOrCreateSigningKey(dir: DataDir, file: typeof DATA_FILES.commandKey | typeof DATA_FILES.directorKey): Promise<Identity> {
+  // Held in an Identity because @medsim/crypto's signDetached() and signJws() sign with one; its
+  // X25519 half is generated with it but never used or published.
+  if (!dir.has(file)) {
     const key = await Identity.generate();
-    dir.writeSecret(DATA_FILES.commandKey, JSON.stringify(key.exportPrivateJwks()));
+    dir.writeSecret(file, JSON.stringify(key.exportPrivateJwks()));
     return key;
   }
-  return Identity.fromPrivateJwks(JSON.parse(dir.readSecret(DATA_FILES.commandKey).toString('utf8')) as PrivateJwks);
+  return Identity.fromPrivateJwks(JSON.parse(dir.readSecret(file).toString('utf8')) as PrivateJwks);
 }
 
 async function loadOrCreateTokenKey(dir: DataDir): Promise<TokenKey> {
@@ -121,13 +127,14 @@ export async function openGatewayState(options: OpenStateOptions): Promise<Gatew
       server: await loadOrCreateServerCert(dataDir, ca),
       identity: await loadOrCreateIdentity(dataDir),
       tokenKey: await loadOrCreateTokenKey(dataDir),
-      commandKey: await loadOrCreateCommandKey(dataDir),
+      commandKey: await loadOrCreateSigningKey(dataDir, DATA_FILES.commandKey),
+      directorKey: await loadOrCreateSigningKey(dataDir, DATA_FILES.directorKey),
     };
   } catch (error) {
     db.close();
     throw error;
   }
-  const { dataKey, ca, server, identity, tokenKey, commandKey } = keys;
+  const { dataKey, ca, server, identity, tokenKey, commandKey, directorKey } = keys;
   const audit = new AuditStream(logger, now);
   audit.addSink(new AuditLog(db));
   const devices = new DeviceRegistry({
@@ -136,6 +143,7 @@ export async function openGatewayState(options: OpenStateOptions): Promise<Gatew
     audit,
     gatewayIdentity: identity.publicJwks(),
     commandSigner: commandKey.public.signing.jwk,
+    directorKey: directorKey.public.signing.jwk,
     now,
     tokenTtlMs: config['enrolment.tokenTtlS'] * 1000,
     certificateDays: config['enrolment.certificateDays'],
@@ -154,5 +162,5 @@ export async function openGatewayState(options: OpenStateOptions): Promise<Gatew
     readings: new ReadingStore(db, dataKey),
     feed: new ReadingFeed(),
   };
-  return { context, dataDir, ca, identity, commandKey };
+  return { context, dataDir, ca, identity, commandKey, directorKey };
 }

@@ -18,6 +18,10 @@ export const DATA_FILES = {
   tokenKey: 'token-signing-key.json',
   /** The therapy command-signing key (Ed25519), apart from the session identity (CTL-11). */
   commandKey: 'command-signing-key.json',
+  /** The firmware director's instruction-signing key (Ed25519), apart from every other key (CTL-11). */
+  directorKey: 'director-signing-key.json',
+  /** The update repository's files (a directory, 0700; firmware/blob-store.ts). */
+  firmware: 'firmware',
   dataKey: 'data-key.bin',
 } as const;
 

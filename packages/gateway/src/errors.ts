@@ -216,6 +216,82 @@ export const gatewayErrorCatalogue = {
     meaning: 'Therapy command evidence does not verify: a signature, a signer key, the encoding or the binding of acknowledgement to command fails (the reason is in the details).',
     remedy: 'Treat the evidence as altered or incomplete; compare with the audit chain and the enrolment records.',
   },
+  ERR_FIRMWARE_NAME_INVALID: {
+    meaning: 'A firmware metadata name or target path is not one the repository serves (consistent-snapshot names only: `N.root.json`, `N.targets.json`, `N.snapshot.json`, `timestamp.json`, `<model>/<sha256>.<name>.bin`; no other characters, no `..` or `/` tricks).',
+    remedy: 'Publish the bundle as the release tooling writes it; nothing of this bundle was stored.',
+  },
+  ERR_FIRMWARE_IMAGE_INVALID: {
+    meaning: 'A published target is not a medsim firmware image (its header or TLV area does not parse), or disagrees with its path: another model than its directory, or a SHA-256 other than its name says.',
+    remedy: 'Rebuild and sign the image with `medsim firmware build`; nothing of this bundle was stored.',
+  },
+  ERR_FIRMWARE_METADATA_INVALID: {
+    meaning: "A published TUF metadata file is not UTF-8 JSON whose `signed._type` is the role its name says and whose `signed.version` is the version its name says.",
+    remedy: 'Publish the metadata the release tooling wrote, unchanged; nothing of this bundle was stored.',
+  },
+  ERR_FIRMWARE_TOO_LARGE: {
+    meaning: 'A published image is larger than `firmware.maxImageBytes`, a metadata file larger than its role cap (python-tuf: root 512,000 B, timestamp 16,384, snapshot 2,000,000, targets 5,000,000), or a device\'s update report larger than `firmware.reportMaxBytes` (413). A whole publish request above `firmware.maxBundleBytes` is ERR_REQUEST_TOO_LARGE.',
+    remedy: 'Nothing was stored. Build a smaller image (or send a smaller report), or raise the limit in the configuration.',
+  },
+  ERR_FIRMWARE_CONFLICT: {
+    meaning: 'The bundle would change what the repository already published: a versioned metadata file or a target path with other bytes, another image for a model and version already released, or a timestamp older than the current one.',
+    remedy: 'Published files never change (consistent snapshots); release a new version with new metadata versions. Nothing of this bundle was stored.',
+  },
+  ERR_FIRMWARE_NOT_FOUND: {
+    meaning: 'The update repository has no metadata file or target by this name (TUF clients read 404 as the end of root rotation).',
+    remedy: 'Check the name; a device asks for the next root version until it gets 404.',
+  },
+  ERR_FIRMWARE_RANGE_NOT_SATISFIABLE: {
+    meaning: 'A download asked for a byte range the file does not have, or in a form other than one `bytes=N-` or `bytes=N-M` range (416).',
+    remedy: 'Resume from an offset below the length (Content-Range: bytes */length says it).',
+  },
+  ERR_FIRMWARE_RATE_LIMITED: {
+    meaning: 'A device made more update requests per minute than `firmware.requestsPerMinute` (429).',
+    remedy: 'Wait for the period in Retry-After; an update downloads in a few ranged requests, not thousands.',
+  },
+  ERR_FIRMWARE_CONNECTION_LIMIT: {
+    meaning: 'An update connection was closed: the delivery listener had `firmware.maxConnections` open, or the device `firmware.maxConnectionsPerDevice`.',
+    remedy: 'Reuse one keep-alive connection per device; retry later.',
+  },
+  ERR_FIRMWARE_REPORT_INVALID: {
+    meaning: "A device's update report is not the closed JSON schema (campaign, jti, state, progress, error code), or names a campaign or instruction nonce the gateway never issued to this device.",
+    remedy: 'Report against the instruction received (its campaign and jti); nothing was recorded.',
+  },
+  ERR_FIRMWARE_REPORT_STALE: {
+    meaning: "A device's update report goes back on what it reported before (an older state, lower progress, or a second different outcome): replayed or out of order (U15).",
+    remedy: 'Nothing was recorded; the state the device reported first stands. A device reports each update once, in order.',
+  },
+  ERR_CAMPAIGN_UNKNOWN: {
+    meaning: 'No rollout campaign has this id.',
+    remedy: 'List campaigns with GET /v1/firmware/campaigns.',
+  },
+  ERR_CAMPAIGN_INVALID: {
+    meaning: 'A rollout campaign cannot be made this way: no published release for the model and version, stages not increasing percentages ending at 100, a threshold out of range, an empty cohort, or a listed device that is not enrolled or of another model.',
+    remedy: 'Fix the field named in the details; publish the release first.',
+  },
+  ERR_CAMPAIGN_STATE: {
+    meaning: 'The rollout campaign is not in a state that allows this (approving one already approved, resuming one not paused, advancing past the last stage, touching one aborted or completed).',
+    remedy: 'Read the campaign (GET /v1/firmware/campaigns/{id}) and act on its current status.',
+  },
+  ERR_CAMPAIGN_OVERLAP: {
+    meaning: 'A device of the cohort is already in another rollout campaign that has not ended; a device follows one campaign at a time.',
+    remedy: 'Abort or finish the other campaign, or leave the device out (its id is in the details).',
+  },
+  ERR_CAMPAIGN_SAME_USER: {
+    meaning: 'Two-person rule: the campaign was created by this user, who therefore may not approve it.',
+    remedy: 'Another admin approves it.',
+  },
+  ERR_CAMPAIGN_STEP_UP_REQUIRED: {
+    meaning: 'Approving, resuming or advancing a rollout campaign needs a fresh TOTP code in the request.',
+    remedy: 'Send totpCode (a code newer than the one used to log in).',
+  },
+  ERR_CAMPAIGN_STEP_UP_FAILED: {
+    meaning: 'The TOTP code sent to approve, resume or advance a rollout campaign is wrong or was already used; it counts towards the account lockout.',
+    remedy: 'Enter the current code from the authenticator (a new one, not the one used to log in).',
+  },
+  ERR_CAMPAIGN_FAILURE_THRESHOLD: {
+    meaning: 'A running rollout campaign paused itself: the devices that finished in its current stage failed or reverted at a rate above its threshold. An audit and pause-reason code, never an answer.',
+    remedy: 'Read the failing devices\' error codes (GET /v1/firmware/campaigns/{id}/devices); abort, or resume once understood (admin, fresh TOTP code).',
+  },
 } as const satisfies ErrorCatalogue;
 
 /** A code of @medsim/gateway. */
@@ -345,5 +421,128 @@ export class TherapyEvidenceInvalidError extends GatewayError {
   constructor(reason: EvidenceFailure, message: string, options?: MedsimErrorOptions) {
     super('ERR_THERAPY_EVIDENCE_INVALID', message, { ...options, details: { reason, ...options?.details } });
     this.reason = reason;
+  }
+}
+
+/** ERR_FIRMWARE_NAME_INVALID: details.name is the refused name (at most 200 characters). */
+export class FirmwareNameInvalidError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_NAME_INVALID', message, options);
+  }
+}
+
+/** ERR_FIRMWARE_IMAGE_INVALID: details.reason is the image parser's code or the disagreement. */
+export class FirmwareImageInvalidError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_IMAGE_INVALID', message, options);
+  }
+}
+
+/** ERR_FIRMWARE_METADATA_INVALID */
+export class FirmwareMetadataInvalidError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_METADATA_INVALID', message, options);
+  }
+}
+
+/** ERR_FIRMWARE_TOO_LARGE: details.limit is the limit passed, in bytes. */
+export class FirmwareTooLargeError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_TOO_LARGE', message, options);
+  }
+}
+
+/** ERR_FIRMWARE_CONFLICT */
+export class FirmwareConflictError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_CONFLICT', message, options);
+  }
+}
+
+/** ERR_FIRMWARE_NOT_FOUND */
+export class FirmwareNotFoundError extends GatewayError {
+  constructor(message = 'no such file in the update repository', options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_NOT_FOUND', message, options);
+  }
+}
+
+/** ERR_FIRMWARE_RANGE_NOT_SATISFIABLE: carries the file length for Content-Range. */
+export class FirmwareRangeError extends GatewayError {
+  /** Length of the file, bytes. */
+  readonly length: number;
+
+  constructor(length: number, message = 'the range is not satisfiable', options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_RANGE_NOT_SATISFIABLE', message, { ...options, details: { length, ...options?.details } });
+    this.length = length;
+  }
+}
+
+/** ERR_FIRMWARE_RATE_LIMITED: details.retryAfterS says when to come back. */
+export class FirmwareRateLimitedError extends GatewayError {
+  constructor(retryAfterS: number, options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_RATE_LIMITED', 'too many update requests; slow down', { ...options, details: { retryAfterS, ...options?.details } });
+  }
+}
+
+/** ERR_FIRMWARE_REPORT_INVALID */
+export class FirmwareReportInvalidError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_REPORT_INVALID', message, options);
+  }
+}
+
+/** ERR_FIRMWARE_REPORT_STALE */
+export class FirmwareReportStaleError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_FIRMWARE_REPORT_STALE', message, options);
+  }
+}
+
+/** ERR_CAMPAIGN_UNKNOWN */
+export class CampaignUnknownError extends GatewayError {
+  constructor(message = 'no such rollout campaign', options?: MedsimErrorOptions) {
+    super('ERR_CAMPAIGN_UNKNOWN', message, options);
+  }
+}
+
+/** ERR_CAMPAIGN_INVALID: details.field names the offending field. */
+export class CampaignInvalidError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_CAMPAIGN_INVALID', message, options);
+  }
+}
+
+/** ERR_CAMPAIGN_STATE */
+export class CampaignStateError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_CAMPAIGN_STATE', message, options);
+  }
+}
+
+/** ERR_CAMPAIGN_OVERLAP: details.deviceId and details.campaignId name the device and the other campaign. */
+export class CampaignOverlapError extends GatewayError {
+  constructor(message: string, options?: MedsimErrorOptions) {
+    super('ERR_CAMPAIGN_OVERLAP', message, options);
+  }
+}
+
+/** ERR_CAMPAIGN_SAME_USER */
+export class CampaignSameUserError extends GatewayError {
+  constructor(message = 'two-person rule: the creator of a campaign may not approve it', options?: MedsimErrorOptions) {
+    super('ERR_CAMPAIGN_SAME_USER', message, options);
+  }
+}
+
+/** ERR_CAMPAIGN_STEP_UP_REQUIRED */
+export class CampaignStepUpRequiredError extends GatewayError {
+  constructor(message = 'send a fresh TOTP code (totpCode)', options?: MedsimErrorOptions) {
+    super('ERR_CAMPAIGN_STEP_UP_REQUIRED', message, options);
+  }
+}
+
+/** ERR_CAMPAIGN_STEP_UP_FAILED */
+export class CampaignStepUpFailedError extends GatewayError {
+  constructor(message = 'the TOTP code is not valid', options?: MedsimErrorOptions) {
+    super('ERR_CAMPAIGN_STEP_UP_FAILED', message, options);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * createGateway(options) → listen() → close(): the telehealth gateway as a library. One data
- * directory, one configuration, two listeners: the device plane (MQTT over mTLS) and the user
- * plane (HTTPS API + WebSocket).
+ * directory, one configuration, three listeners: the device plane (MQTT over mTLS), the user
+ * plane (HTTPS API + WebSocket) and firmware update delivery (HTTPS over mTLS, devices only).
  */
 import { createLogger, type LoggerOptions } from '@medsim/logging';
 
@@ -19,6 +19,7 @@ import type { Noble } from '@stoprocent/noble';
 import { Ingest } from './device-plane/ingest.js';
 import { Checkpointer, SAFETY_NET_PAGES } from './store/checkpointer.js';
 import { TherapyCommands } from './therapy/therapy-commands.js';
+import { FirmwareService } from './firmware/firmware-service.js';
 import type { OpenDatabaseOptions } from './store/database.js';
 import { DATA_FILES } from './data-dir.js';
 import { createUserPlane, type UserPlaneOptions } from './user-plane/server.js';
@@ -51,6 +52,8 @@ export interface GatewayAddresses {
   readonly host: string;
   readonly mqttPort: number;
   readonly httpPort: number;
+  /** The firmware update delivery listener (HTTPS, mutual TLS). */
+  readonly firmwarePort: number;
 }
 
 /** The first admin's credentials, shown once. */
@@ -73,6 +76,8 @@ export class Gateway {
   readonly downlinks: DeviceDownlinks;
   /** Therapy commands: orders, confirmations, signing, delivery and acknowledgements. */
   readonly therapy: TherapyCommands;
+  /** Firmware updates: repository storage, rollout campaigns, director, delivery listener. */
+  readonly firmware: FirmwareService;
   /** The BLE central, when the gateway was given a noble instance. */
   readonly bleCentral: BleCentral | undefined;
   #addresses: GatewayAddresses | undefined;
@@ -90,6 +95,7 @@ export class Gateway {
     this.sessions = new DeviceSessions({ db: ctx.db, dataKey: ctx.dataKey, identity: state.identity, devices: ctx.devices, now: ctx.now });
     this.downlinks = new DeviceDownlinks();
     this.therapy = new TherapyCommands({ ctx, users: this.users, link: { commandKey: state.commandKey, sessions: this.sessions, downlinks: this.downlinks } });
+    this.firmware = new FirmwareService({ ctx, users: this.users, dir: state.dataDir.file(DATA_FILES.firmware), directorKey: state.directorKey });
     this.ingest = new Ingest({
       db: ctx.db,
       readings: ctx.readings,
@@ -136,18 +142,19 @@ export class Gateway {
     return this.#addresses;
   }
 
-  /** Starts both listeners. */
+  /** Starts the listeners. */
   async listen(): Promise<GatewayAddresses> {
     const { config } = this.context;
     this.#checkpointer = Checkpointer.start(this.state.dataDir.file(DATA_FILES.database), this.context.db, 500, (code) =>
       this.context.logger.warn({ code }, 'WAL checkpoint failed; the writer checkpoints by itself past the safety net'),
     );
     this.context.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
-    this.#app = await createUserPlane(this.context, { users: this.users, therapy: this.therapy }, this.#userPlaneOptions);
+    this.#app = await createUserPlane(this.context, { users: this.users, therapy: this.therapy, firmware: this.firmware }, this.#userPlaneOptions);
     await this.#app.listen({ host: config.host, port: config['http.port'] });
     const httpPort = (this.#app.server.address() as AddressInfo).port;
     const mqttPort = await this.devicePlane.listen(config['mqtt.port'], config.host);
-    this.#addresses = { host: config.host, mqttPort, httpPort };
+    const firmwarePort = await this.firmware.delivery.listen(config['firmware.port'], config.host);
+    this.#addresses = { host: config.host, mqttPort, httpPort, firmwarePort };
     await this.bleCentral?.start();
     this.context.audit.record({ event: 'gateway.start', outcome: 'success', severity: 'info', actor: 'system' });
     return this.#addresses;
@@ -166,14 +173,14 @@ export class Gateway {
     return { username, password, totpUri: totpUri! };
   }
 
-  /** Stops both listeners and closes the store. Idempotent. */
+  /** Stops the listeners and closes the store. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     try {
       await this.bleCentral?.stop();
       await this.#app?.close();
-      if (this.#addresses !== undefined) await this.devicePlane.close();
+      if (this.#addresses !== undefined) await Promise.all([this.devicePlane.close(), this.firmware.delivery.close()]);
       this.context.audit.record({ event: 'gateway.stop', outcome: 'success', severity: 'info', actor: 'system' });
     } catch (error) {
       // A full disk must not keep the store open: the stop entry is lost, the log says why.

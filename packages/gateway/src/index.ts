@@ -64,3 +64,39 @@ export {
   type MaintenanceReportPage,
 } from './therapy/maintenance-report.js';
 export * from './device-plane/ble-central.js';
+export { FirmwareService, type FirmwareServiceOptions } from './firmware/firmware-service.js';
+export {
+  BUNDLE_LIMITS,
+  FirmwareStore,
+  NO_ONLINE_SIGNING,
+  type MetadataRecord,
+  type MetadataSigner,
+  type Publisher,
+  type PublishResult,
+  type ReleaseBundle,
+  type RepositoryReader,
+  type TargetRecord,
+} from './firmware/firmware-store.js';
+export { METADATA_MAX_BYTES, parseMetadataName, parseTargetFileName, type MetadataName, type MetadataRole, type TargetFileName } from './firmware/repository-names.js';
+export {
+  Campaigns,
+  MAX_CAMPAIGN_PAGE,
+  type CampaignDeviceRecord,
+  type CampaignInput,
+  type CampaignProgress,
+  type CampaignRecord,
+  type DeviceAssignment,
+} from './firmware/campaigns.js';
+export {
+  CAMPAIGN_LIMITS,
+  CAMPAIGN_STATUSES,
+  DEFAULT_STAGES,
+  DEVICE_UPDATE_STATUSES,
+  REPORTED_STATES,
+  type CampaignStatus,
+  type DeviceUpdateStatus,
+  type ReportedState,
+} from './firmware/campaign-rules.js';
+export { parseDeviceReport, type DeviceReport } from './firmware/device-report.js';
+export { Director } from './firmware/director.js';
+export { DeliveryServer } from './firmware/delivery-server.js';

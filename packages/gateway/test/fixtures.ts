@@ -51,6 +51,7 @@ export async function startGateway(options: StartOptions = {}): Promise<Gateway>
       dataDir: options.dataDir ?? tempDataDir().path,
       'mqtt.port': 0,
       'http.port': 0,
+      'firmware.port': 0,
       'auth.scryptCost': 2 ** 14,
       ...options.overrides,
     },

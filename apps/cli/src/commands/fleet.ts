@@ -110,7 +110,7 @@ export async function fleet(argv: readonly string[]): Promise<number> {
   let links: FleetLinks;
   if (values['with-gateway']) {
     radio = new VirtualRadio({ seed: spec.seed });
-    const config = loadConfig({ env: process.env, overrides: { dataDir: join(dataDir, 'gateway'), 'mqtt.port': 0, 'http.port': 0 } });
+    const config = loadConfig({ env: process.env, overrides: { dataDir: join(dataDir, 'gateway'), 'mqtt.port': 0, 'http.port': 0, 'firmware.port': 0 } });
     gateway = await createGateway({ config, logger: createLogger({ level: 'silent' }), ble: { noble: createNoble(radio) } });
     await gateway.ensureFirstAdmin();
     const addresses = await gateway.listen();

@@ -9,10 +9,11 @@ import { paint } from '../ui/terminal.js';
 
 /** Usage of `medsim gateway`. */
 export const gatewayUsage = `medsim gateway [--config FILE] [--data-dir DIR] [--host ADDR] [--mqtt-port N] [--http-port N]
-               [--session-policy replace|reject] [--json]
+               [--firmware-port N] [--session-policy replace|reject] [--json]
 
 Runs the gateway: MQTT over mutual TLS for devices (default port 8883), the HTTPS API and
-WebSocket for people (default 8443). Settings come from defaults, then --config, then MEDSIM_*
+WebSocket for people (default 8443), the firmware update endpoint for devices (HTTPS with
+client certificates, default 8884). Settings come from defaults, then --config, then MEDSIM_*
 environment variables, then these flags (docs/configuration.md). --json prints one JSON line
 when listening. Stop with Ctrl-C.`;
 
@@ -27,6 +28,7 @@ export function configFromFlags(values: Record<string, string | boolean | undefi
       host: values['host'],
       'mqtt.port': values['mqtt-port'],
       'http.port': values['http-port'],
+      'firmware.port': values['firmware-port'],
       'auth.sessionPolicy': values['session-policy'],
     },
   });
@@ -39,6 +41,7 @@ export const gatewayFlags = {
   host: { type: 'string' },
   'mqtt-port': { type: 'string' },
   'http-port': { type: 'string' },
+  'firmware-port': { type: 'string' },
   'session-policy': { type: 'string' },
 } as const;
 
@@ -58,6 +61,7 @@ export async function gateway(argv: readonly string[]): Promise<number> {
       `  data directory  ${instance.state.dataDir.path}`,
       `  devices (MQTT)  mqtts://${addresses.host}:${addresses.mqttPort}  (client certificate required)`,
       `  people (HTTPS)  https://${addresses.host}:${addresses.httpPort}/v1  (OpenAPI at /v1/openapi.json)`,
+      `  updates (HTTPS) https://${addresses.host}:${addresses.firmwarePort}/v1/firmware  (devices, client certificate required)`,
       `  CA certificate  ${caCert}`,
     ];
     if (firstAdmin !== undefined) {

@@ -9,7 +9,8 @@ import { mark, paint, table } from '../ui/terminal.js';
 import { UsageError } from './usage-error.js';
 
 /** Usage of `medsim start`. */
-export const startUsage = `medsim start [--duration SECONDS] [--data-dir DIR] [--mqtt-port N] [--http-port N] [--json]
+export const startUsage = `medsim start [--duration SECONDS] [--data-dir DIR] [--mqtt-port N] [--http-port N]
+                    [--firmware-port N] [--json]
 
 Starts a gateway on a throwaway data directory (./.medsim-demo by default, wiped at each start)
 with seeded users, patients and care teams, and a fleet with one device of every model (pulse
@@ -52,6 +53,7 @@ export async function start(argv: readonly string[]): Promise<number> {
       duration: { type: 'string' },
       'data-dir': { type: 'string', default: './.medsim-demo' },
       'mqtt-port': { type: 'string', default: '8883' },
+      'firmware-port': { type: 'string', default: '8884' },
       'http-port': { type: 'string', default: '8443' },
       json: { type: 'boolean', default: false },
     },
@@ -115,6 +117,7 @@ export async function start(argv: readonly string[]): Promise<number> {
     dataDir: values['data-dir'],
     mqttPort: Number(values['mqtt-port']),
     httpPort: Number(values['http-port']),
+    firmwarePort: Number(values['firmware-port']),
     ...(durationS === undefined ? {} : { durationMs: durationS * 1000 }),
     signal: abort.signal,
     logger: createLogger({ level: 'silent' }),

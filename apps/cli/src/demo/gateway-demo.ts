@@ -31,6 +31,8 @@ export interface GatewayDemoOptions {
   readonly dataDir: string;
   readonly mqttPort: number;
   readonly httpPort: number;
+  /** The firmware update endpoint's port (0: any free port). */
+  readonly firmwarePort: number;
   /** Stop after this long; undefined runs until `signal` aborts. */
   readonly durationMs?: number;
   readonly signal?: AbortSignal;
@@ -77,7 +79,7 @@ interface LiveDevice {
 /** Runs the demo; resolves when the duration is over or the signal aborted. */
 export async function runGatewayDemo(options: GatewayDemoOptions): Promise<GatewayDemoResult> {
   wipe(options.dataDir);
-  const config = loadConfig({ env: process.env, overrides: { dataDir: options.dataDir, 'mqtt.port': options.mqttPort, 'http.port': options.httpPort } });
+  const config = loadConfig({ env: process.env, overrides: { dataDir: options.dataDir, 'mqtt.port': options.mqttPort, 'http.port': options.httpPort, 'firmware.port': options.firmwarePort } });
   const { radio, noble } = demoRadio(DEMO_SEED);
   const gateway = await createGateway({ config, logger: options.logger, ble: { noble } });
   const emit = options.onEvent;

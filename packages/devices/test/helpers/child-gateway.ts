@@ -14,7 +14,7 @@ if (dataDir === undefined || port === undefined) {
   process.stderr.write('usage: child-gateway.ts <dataDir> <mqttPort> [deviceId...]\n');
   process.exit(2);
 }
-const config = loadConfig({ overrides: { dataDir, 'mqtt.port': Number(port), 'http.port': 0, 'log.level': 'silent', 'auth.scryptCost': 2 ** 14 } });
+const config = loadConfig({ overrides: { dataDir, 'mqtt.port': Number(port), 'http.port': 0, 'firmware.port': 0, 'log.level': 'silent', 'auth.scryptCost': 2 ** 14 } });
 const gateway = await createGateway({ config, logger: createLogger({ level: 'silent' }) });
 const { mqttPort, httpPort } = await gateway.listen();
 const tokens = Object.fromEntries(

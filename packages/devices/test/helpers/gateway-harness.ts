@@ -27,7 +27,7 @@ class Sink extends Writable {
 /** Starts a gateway on port 0. */
 export async function startGateway(options: Omit<GatewayOptions, 'config' | 'sources'> & { dataDir?: string; overrides?: Record<string, unknown> } = {}): Promise<Gateway> {
   const config = loadConfig({
-    overrides: { dataDir: options.dataDir ?? tempDir('medsim-gw-').path, 'mqtt.port': 0, 'http.port': 0, 'auth.scryptCost': 2 ** 14, ...options.overrides },
+    overrides: { dataDir: options.dataDir ?? tempDir('medsim-gw-').path, 'mqtt.port': 0, 'http.port': 0, 'firmware.port': 0, 'auth.scryptCost': 2 ** 14, ...options.overrides },
   });
   const gateway = await createGateway({ ...options, config, logger: createLogger({ level: 'warn', destination: new Sink() }) });
   await gateway.listen();

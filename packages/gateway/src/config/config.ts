@@ -49,6 +49,18 @@ export const SETTINGS = {
   'auth.scryptCost': { kind: 'int', default: 2 ** 15, min: 2 ** 14, max: 2 ** 20, doc: 'scrypt N for new password hashes (r=8, p=1).' },
   'enrolment.tokenTtlS': { kind: 'int', default: 24 * 3600, min: 60, max: 30 * 86_400, doc: 'Lifetime of a one-time device enrolment token.' },
   'enrolment.certificateDays': { kind: 'int', default: 365, min: 1, max: 3650, doc: 'Validity of device certificates.' },
+  'firmware.port': { kind: 'int', default: 8884, min: 0, max: 65535, doc: 'Firmware update delivery over HTTPS with mutual TLS (devices only); 0 picks a free one.' },
+  'firmware.maxImageBytes': { kind: 'int', default: 256 * MIB, min: 4096, max: 512 * MIB, doc: 'Largest firmware image the repository takes, in bytes (the image format caps payloads at 256 MiB).' },
+  'firmware.maxBundleBytes': { kind: 'int', default: 384 * MIB, min: 65_536, max: 1024 * MIB, doc: 'Largest publish request (JSON, files base64-encoded), in bytes; 413 above it.' },
+  'firmware.maxConnections': { kind: 'int', default: 1_000, min: 1, max: 100_000, doc: 'Most update-delivery connections at once.' },
+  'firmware.maxConnectionsPerDevice': { kind: 'int', default: 4, min: 1, max: 100, doc: 'Most update-delivery connections one device holds at once.' },
+  'firmware.requestsPerMinute': { kind: 'int', default: 600, min: 1, max: 100_000, doc: 'Update-delivery requests per device per minute; 429 above it.' },
+  'firmware.connectTimeoutMs': { kind: 'int', default: 10_000, min: 100, max: 120_000, doc: 'An update connection must finish TLS, and a request its headers, within this time.' },
+  'firmware.idleTimeoutMs': { kind: 'int', default: 60_000, min: 1_000, max: 3_600_000, doc: 'An update connection with no traffic for this long is closed.' },
+  'firmware.reportMaxBytes': { kind: 'int', default: 1_024, min: 256, max: 65_536, doc: 'Largest update progress report a device may send, in bytes; 413 above it.' },
+  'firmware.instructionTtlS': { kind: 'int', default: 3_600, min: 60, max: 86_400, doc: 'Lifetime of a director instruction, seconds (at most a day: the device refuses longer).' },
+  'firmware.failureThresholdPercent': { kind: 'int', default: 20, min: 0, max: 100, doc: 'Default failure rate (percent of the devices that finished in the current stage) above which a campaign pauses itself.' },
+  'firmware.minFailureSample': { kind: 'int', default: 3, min: 1, max: 10_000, doc: 'Default number of finished devices before the failure rate can pause a campaign (fewer when the whole stage has finished).' },
 } as const satisfies Record<string, Setting>;
 
 /** A configuration key. */

@@ -37,6 +37,8 @@ export interface EnrolmentResult {
   readonly gatewayIdentity: PublicJwks;
   /** The gateway's therapy command-signing key (Ed25519, with kid): the only key a device accepts commands from. */
   readonly commandSigner: PublicJwk;
+  /** The firmware director's signing key (Ed25519, with kid): the only key a device accepts update instructions from. */
+  readonly directorKey?: PublicJwk;
 }
 
 interface DeviceRow {
@@ -62,6 +64,8 @@ export interface DeviceRegistryOptions {
   readonly gatewayIdentity: PublicJwks;
   /** Public JWK of the therapy command-signing key, handed to every device at enrolment. */
   readonly commandSigner: PublicJwk;
+  /** Public JWK of the firmware director key, handed to every device at enrolment when given. */
+  readonly directorKey?: PublicJwk;
   readonly now: () => number;
   readonly tokenTtlMs: number;
   readonly certificateDays: number;
@@ -170,7 +174,13 @@ export class DeviceRegistry extends EventEmitter<{ revoked: [string] }> {
     this.#identities.set(input.deviceId, identity);
     this.#patients.set(input.deviceId, token.patient_id);
     this.#o.audit.record({ event: 'device.enrol', outcome: 'success', severity: 'info', actor: 'device', role: 'device', source: input.source, object: input.deviceId });
-    return { certificatePem: issued.certPem, caCertificatePem: this.#o.ca.certPem, gatewayIdentity: this.#o.gatewayIdentity, commandSigner: this.#o.commandSigner };
+    return {
+      certificatePem: issued.certPem,
+      caCertificatePem: this.#o.ca.certPem,
+      gatewayIdentity: this.#o.gatewayIdentity,
+      commandSigner: this.#o.commandSigner,
+      ...(this.#o.directorKey === undefined ? {} : { directorKey: this.#o.directorKey }),
+    };
   }
 
   /** Revokes a device's certificate; its live connection is closed (listeners of `revoked`). */

@@ -270,4 +270,106 @@ export const MIGRATIONS: readonly string[] = [
   -- partial, so the ingest hot path (readings of every other type) maintains no extra index.
   CREATE INDEX readings_maintenance_reports ON readings(device_id, id) WHERE content_type = 10;
   `,
+  `
+  -- Firmware updates (issue 5; docs/firmware/gateway.md). The bytes live in the data directory's
+  -- firmware/blobs/, named by their SHA-256; these tables index them. Consistent snapshots: a
+  -- versioned metadata name and a target path are one content for ever, so the store refuses to
+  -- rewrite or delete them; only timestamp.json moves on, and never back (the service checks the
+  -- version, the trigger that the row stays a timestamp).
+  CREATE TABLE firmware_metadata (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('root', 'targets', 'snapshot', 'timestamp')),
+    version INTEGER NOT NULL CHECK (version > 0),
+    sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+    length INTEGER NOT NULL CHECK (length > 0),
+    published_at INTEGER NOT NULL,
+    published_by TEXT NOT NULL
+  ) STRICT;
+  CREATE TRIGGER firmware_metadata_kept BEFORE DELETE ON firmware_metadata
+  BEGIN SELECT RAISE(ABORT, 'published firmware metadata is never deleted'); END;
+  CREATE TRIGGER firmware_metadata_immutable BEFORE UPDATE ON firmware_metadata
+  WHEN OLD.name <> 'timestamp.json' OR NEW.name <> OLD.name OR NEW.role <> OLD.role
+  BEGIN SELECT RAISE(ABORT, 'published firmware metadata is immutable'); END;
+
+  -- file_path is where the device fetches the image (<model>/<sha256>.<name>.bin), target_path
+  -- the TUF target path it is listed under (<model>/<name>.bin) and what a director instruction names.
+  CREATE TABLE firmware_targets (
+    file_path TEXT PRIMARY KEY,
+    target_path TEXT NOT NULL UNIQUE,
+    model TEXT NOT NULL,
+    version TEXT NOT NULL,
+    version_major INTEGER NOT NULL,
+    version_minor INTEGER NOT NULL,
+    version_patch INTEGER NOT NULL,
+    security_counter INTEGER NOT NULL CHECK (security_counter BETWEEN 0 AND 4294967295),
+    length INTEGER NOT NULL CHECK (length > 0),
+    sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+    encrypted INTEGER NOT NULL CHECK (encrypted IN (0, 1)),
+    published_at INTEGER NOT NULL,
+    published_by TEXT NOT NULL,
+    UNIQUE (model, version)
+  ) STRICT;
+  CREATE TRIGGER firmware_targets_kept BEFORE DELETE ON firmware_targets
+  BEGIN SELECT RAISE(ABORT, 'published firmware targets are never deleted'); END;
+  CREATE TRIGGER firmware_targets_immutable BEFORE UPDATE ON firmware_targets
+  BEGIN SELECT RAISE(ABORT, 'published firmware targets are immutable'); END;
+
+  -- Rollout campaigns: created by a technician, approved by another user who is an admin, then
+  -- staged; kept for ever as the record of who rolled out what to whom. stage is the index into
+  -- stages (a JSON array of percentages); failure_window numbers the current failure window, which
+  -- opens at approval, at each stage and at each resume (a device finishing is stamped with it).
+  CREATE TABLE firmware_campaigns (
+    campaign_id TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    version TEXT NOT NULL,
+    target_path TEXT NOT NULL REFERENCES firmware_targets(target_path),
+    stages TEXT NOT NULL,
+    stage INTEGER NOT NULL DEFAULT 0 CHECK (stage >= 0),
+    failure_threshold_percent INTEGER NOT NULL CHECK (failure_threshold_percent BETWEEN 0 AND 100),
+    min_failure_sample INTEGER NOT NULL CHECK (min_failure_sample > 0),
+    status TEXT NOT NULL CHECK (status IN ('awaiting-approval', 'running', 'paused', 'completed', 'aborted')),
+    pause_reason TEXT,
+    failure_window INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    approved_by TEXT,
+    approved_at INTEGER,
+    updated_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    CHECK (approved_by IS NULL OR approved_by <> created_by)
+  ) STRICT;
+  CREATE TRIGGER firmware_campaigns_kept BEFORE DELETE ON firmware_campaigns
+  BEGIN SELECT RAISE(ABORT, 'rollout campaigns are never deleted'); END;
+
+  -- The cohort, fixed at creation. rank orders the devices by SHA-256(campaign id, device id):
+  -- stage k offers the update to the ranks below its share of the cohort.
+  CREATE TABLE firmware_campaign_devices (
+    campaign_id TEXT NOT NULL REFERENCES firmware_campaigns(campaign_id),
+    device_id TEXT NOT NULL,
+    rank INTEGER NOT NULL CHECK (rank >= 0),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'offered', 'downloading', 'installed', 'trial', 'confirmed', 'reverted', 'failed')),
+    stage INTEGER,
+    progress INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+    error_code TEXT,
+    updated_at INTEGER,
+    finished_at INTEGER,
+    finished_window INTEGER,
+    PRIMARY KEY (campaign_id, device_id),
+    UNIQUE (campaign_id, rank)
+  ) STRICT;
+  CREATE INDEX firmware_campaign_devices_device ON firmware_campaign_devices(device_id);
+
+  -- Every director instruction issued: the signed JWS (public), its nonce and validity. A device
+  -- report must name one of these nonces (U15).
+  CREATE TABLE firmware_instructions (
+    jti TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES firmware_campaigns(campaign_id),
+    device_id TEXT NOT NULL,
+    jws TEXT NOT NULL,
+    check_nonce TEXT,
+    issued_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX firmware_instructions_device ON firmware_instructions(device_id, campaign_id, issued_at);
+  `,
 ];

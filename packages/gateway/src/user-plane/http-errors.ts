@@ -72,6 +72,30 @@ export const HTTP_STATUS: Readonly<Record<GatewayErrorCode, Exposure>> = {
   ERR_THERAPY_ACK_DUPLICATE: 'internal',
   // Raised by verifyCommandEvidence(), a library function; never by a route.
   ERR_THERAPY_EVIDENCE_INVALID: 'internal',
+  // Firmware repository, delivery and rollout campaigns (docs/firmware/gateway.md). The delivery
+  // listener answers with these statuses too (firmware/delivery-server.ts).
+  ERR_FIRMWARE_NAME_INVALID: 400,
+  ERR_FIRMWARE_IMAGE_INVALID: 400,
+  ERR_FIRMWARE_METADATA_INVALID: 400,
+  ERR_FIRMWARE_TOO_LARGE: 413,
+  ERR_FIRMWARE_CONFLICT: 409,
+  ERR_FIRMWARE_NOT_FOUND: 404,
+  ERR_FIRMWARE_RANGE_NOT_SATISFIABLE: 416,
+  ERR_FIRMWARE_RATE_LIMITED: 429,
+  // Connections are closed, not answered.
+  ERR_FIRMWARE_CONNECTION_LIMIT: 'internal',
+  ERR_FIRMWARE_REPORT_INVALID: 400,
+  ERR_FIRMWARE_REPORT_STALE: 409,
+  ERR_CAMPAIGN_UNKNOWN: 404,
+  ERR_CAMPAIGN_INVALID: 400,
+  ERR_CAMPAIGN_STATE: 409,
+  ERR_CAMPAIGN_OVERLAP: 409,
+  ERR_CAMPAIGN_SAME_USER: 403,
+  // 403, not 401, as for therapy: the session is fine, only the step-up factor was refused.
+  ERR_CAMPAIGN_STEP_UP_REQUIRED: 403,
+  ERR_CAMPAIGN_STEP_UP_FAILED: 403,
+  // A pause reason in the audit trail and the campaign record, never an answer.
+  ERR_CAMPAIGN_FAILURE_THRESHOLD: 'internal',
 };
 
 /** The answer to one error. */

@@ -10,6 +10,7 @@
 import websocket from '@fastify/websocket';
 import { fastify, LogController, type FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
+import type { FirmwareService } from '../firmware/firmware-service.js';
 import { TherapyCommands } from '../therapy/therapy-commands.js';
 import type { UserStore } from '../users/user-store.js';
 import { AccessTokens } from './auth/access-token.js';
@@ -23,6 +24,7 @@ import { installRouteGuard } from './rbac/route-guard.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerCareTeamRoutes } from './routes/care-team-routes.js';
 import { registerDeviceRoutes } from './routes/device-routes.js';
+import { registerFirmwareRoutes } from './routes/firmware-routes.js';
 import { registerMaintenanceRoutes } from './routes/maintenance-routes.js';
 import { registerPatientRoutes } from './routes/patient-routes.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
@@ -44,6 +46,8 @@ export interface UserPlaneDeps {
    * device link is built: orders and reads work, every confirmation ends undeliverable.
    */
   readonly therapy?: TherapyCommands;
+  /** The gateway's firmware service; without one the /v1/firmware routes answer 503 after the role check. */
+  readonly firmware?: FirmwareService;
 }
 
 /** Tuning for tests and special deployments; the defaults are the documented limits. */
@@ -135,5 +139,6 @@ export async function createUserPlane(ctx: GatewayContext, deps: UserPlaneDeps, 
   registerAuditRoutes(app, services);
   registerTherapyRoutes(app, services);
   registerMaintenanceRoutes(app, services);
+  registerFirmwareRoutes(app, services, deps.firmware);
   return app;
 }

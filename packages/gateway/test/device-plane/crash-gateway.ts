@@ -13,7 +13,7 @@ if (dataDir === undefined) {
   process.stderr.write('usage: crash-gateway.ts <dataDir>\n');
   process.exit(2);
 }
-const config = loadConfig({ overrides: { dataDir, 'mqtt.port': 0, 'http.port': 0, 'log.level': 'silent', 'auth.scryptCost': 2 ** 14 } });
+const config = loadConfig({ overrides: { dataDir, 'mqtt.port': 0, 'http.port': 0, 'firmware.port': 0, 'log.level': 'silent', 'auth.scryptCost': 2 ** 14 } });
 const gateway = await createGateway({ config, logger: createLogger({ level: 'silent' }) });
 const { mqttPort } = await gateway.listen();
 process.stdout.write(`${JSON.stringify({ mqttPort })}\n`);

@@ -56,6 +56,7 @@ const config = loadConfig({
     dataDir,
     'mqtt.port': 0,
     'http.port': 0,
+    'firmware.port': 0,
     'log.level': 'silent',
     // Every simulated device connects from 127.0.0.1, up to the fleet's 10,000 devices.
     'mqtt.maxConnections': 20_000,

@@ -33,6 +33,7 @@ const config = loadConfig({
     dataDir,
     'mqtt.port': 0,
     'http.port': 0,
+    'firmware.port': 0,
     'log.level': 'silent',
     'auth.scryptCost': 2 ** 14,
     // The benchmark's load comes from one address.

@@ -90,6 +90,28 @@ export const PERMISSIONS = {
   'care-team.manage': { roles: ['admin'], doc: "Assign a patient to, or remove one from, a clinician's care team." },
   'audit.read': { roles: ['auditor'], doc: 'Query the audit log (CTL-14).' },
   'audit.export': { roles: ['auditor'], doc: 'Export the whole audit log as JSON lines (SIEM).' },
+  'firmware.read': {
+    roles: ['technician', 'admin', 'auditor'],
+    doc: 'List published firmware releases and rollout campaigns, and each device\'s update status (docs/firmware/gateway.md).',
+  },
+  'firmware.publish': {
+    roles: ['technician'],
+    doc: 'Publish a firmware release signed offline (TUF metadata and images) to the update repository (CTL-12).',
+    scope: 'Published files never change: the same bytes again change nothing, other bytes under a published name are refused.',
+  },
+  'firmware.campaign-create': {
+    roles: ['technician'],
+    doc: 'Create a rollout campaign for a published release and a cohort of enrolled devices of its model; it waits for approval.',
+  },
+  'firmware.campaign-approve': {
+    roles: ['admin'],
+    doc: 'Approve a rollout campaign, resume a paused one or advance one to its next stage, each with a fresh TOTP code.',
+    scope: 'Two-person rule: never a campaign one created.',
+  },
+  'firmware.campaign-stop': {
+    roles: ['technician', 'admin'],
+    doc: 'Pause a running rollout campaign, or abort one that has not ended (no new update instructions).',
+  },
 } as const satisfies Record<string, PermissionSpec>;
 
 /** A permission name. */

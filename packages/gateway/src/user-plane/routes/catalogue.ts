@@ -5,6 +5,7 @@
 import { auditRoutes } from './audit-routes.js';
 import { careTeamRoutes } from './care-team-routes.js';
 import { deviceRoutes } from './device-routes.js';
+import { firmwareRoutes } from './firmware-routes.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
 import { patientRoutes } from './patient-routes.js';
 import type { RouteSpec } from './route-spec.js';
@@ -23,6 +24,7 @@ export const ROUTE_SPECS: readonly RouteSpec[] = [
   ...Object.values(deviceRoutes),
   ...Object.values(therapyRoutes),
   ...Object.values(maintenanceRoutes),
+  ...Object.values(firmwareRoutes),
   ...Object.values(userRoutes),
   ...Object.values(careTeamRoutes),
   ...Object.values(auditRoutes),

@@ -42,13 +42,18 @@ export const deviceRoutes = {
         identity: object({ signing: publicJwk, agreement: publicJwk }),
       }),
       response: {
-        201: object({
-          certificatePem: { type: 'string' },
-          caCertificatePem: { type: 'string' },
-          gatewayIdentity: object({ signing: publicJwk, agreement: publicJwk }),
-          // The therapy command-signing key (CTL-11: not the identity's signing key).
-          commandSigner: publicJwk,
-        }),
+        201: object(
+          {
+            certificatePem: { type: 'string' },
+            caCertificatePem: { type: 'string' },
+            gatewayIdentity: object({ signing: publicJwk, agreement: publicJwk }),
+            // The therapy command-signing key (CTL-11: not the identity's signing key).
+            commandSigner: publicJwk,
+            // The firmware director key (CTL-11, CTL-12): update instructions verify with it alone.
+            directorKey: publicJwk,
+          },
+          ['certificatePem', 'caCertificatePem', 'gatewayIdentity', 'commandSigner'],
+        ),
       },
     },
   }),

@@ -22,7 +22,7 @@ export type RouteSpec = RouteAccess & {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** fastify path syntax (`:id`). */
   readonly url: string;
-  readonly tag: 'system' | 'session' | 'patients' | 'devices' | 'therapy' | 'maintenance' | 'users' | 'care-teams' | 'audit' | 'stream';
+  readonly tag: 'system' | 'session' | 'patients' | 'devices' | 'therapy' | 'maintenance' | 'firmware' | 'users' | 'care-teams' | 'audit' | 'stream';
   readonly summary: string;
   readonly description?: string;
   readonly schema: {
