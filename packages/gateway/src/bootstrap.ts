@@ -2,11 +2,13 @@
  * First start and every start: opens the data directory and creates what is missing, each
  * secret once and 0600 (CTL-10, CTL-11): the data key, the local CA and the server
  * certificate, the gateway's device-plane identity (X25519 + Ed25519 JWKs), the token
- * signing key, the therapy command-signing key and the firmware director key; then the database,
+ * signing key, the therapy command-signing key, the firmware director key and the TUF online
+ * (snapshot, timestamp) keys; then the database,
  * the audit trail and the shared services.
  */
 import { Identity, type PrivateJwks } from '@medsim/crypto';
 import { AuditStream } from '@medsim/logging';
+import { OnlineKeys } from './firmware/online-metadata-signer.js';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -38,6 +40,8 @@ export interface GatewayState {
    * at enrolment as `directorKey`.
    */
   readonly directorKey: Identity;
+  /** The TUF snapshot and timestamp keys (online signing of the update repository). */
+  readonly onlineKeys: OnlineKeys;
 }
 
 async function loadOrCreateCa(dir: DataDir): Promise<LocalCa> {
@@ -79,6 +83,15 @@ async function loadOrCreateSigningKey(dir: DataDir, file: typeof DATA_FILES.comm
     return key;
   }
   return Identity.fromPrivateJwks(JSON.parse(dir.readSecret(file).toString('utf8')) as PrivateJwks);
+}
+
+function loadOrCreateOnlineKeys(dir: DataDir): OnlineKeys {
+  if (!dir.has(DATA_FILES.firmwareOnlineKeys)) {
+    const keys = OnlineKeys.generate();
+    dir.writeSecret(DATA_FILES.firmwareOnlineKeys, keys.serialize());
+    return keys;
+  }
+  return OnlineKeys.parse(dir.readSecret(DATA_FILES.firmwareOnlineKeys).toString('utf8'));
 }
 
 async function loadOrCreateTokenKey(dir: DataDir): Promise<TokenKey> {
@@ -129,12 +142,13 @@ export async function openGatewayState(options: OpenStateOptions): Promise<Gatew
       tokenKey: await loadOrCreateTokenKey(dataDir),
       commandKey: await loadOrCreateSigningKey(dataDir, DATA_FILES.commandKey),
       directorKey: await loadOrCreateSigningKey(dataDir, DATA_FILES.directorKey),
+      onlineKeys: loadOrCreateOnlineKeys(dataDir),
     };
   } catch (error) {
     db.close();
     throw error;
   }
-  const { dataKey, ca, server, identity, tokenKey, commandKey, directorKey } = keys;
+  const { dataKey, ca, server, identity, tokenKey, commandKey, directorKey, onlineKeys } = keys;
   const audit = new AuditStream(logger, now);
   audit.addSink(new AuditLog(db));
   const devices = new DeviceRegistry({
@@ -162,5 +176,5 @@ export async function openGatewayState(options: OpenStateOptions): Promise<Gatew
     readings: new ReadingStore(db, dataKey),
     feed: new ReadingFeed(),
   };
-  return { context, dataDir, ca, identity, commandKey, directorKey };
+  return { context, dataDir, ca, identity, commandKey, directorKey, onlineKeys };
 }

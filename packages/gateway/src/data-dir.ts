@@ -20,6 +20,8 @@ export const DATA_FILES = {
   commandKey: 'command-signing-key.json',
   /** The firmware director's instruction-signing key (Ed25519), apart from every other key (CTL-11). */
   directorKey: 'director-signing-key.json',
+  /** The TUF snapshot and timestamp keys the gateway signs with online (firmware/online-metadata-signer.ts). */
+  firmwareOnlineKeys: 'firmware-online-keys.json',
   /** The update repository's files (a directory, 0700; firmware/blob-store.ts). */
   firmware: 'firmware',
   dataKey: 'data-key.bin',

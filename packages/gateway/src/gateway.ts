@@ -20,6 +20,7 @@ import { Ingest } from './device-plane/ingest.js';
 import { Checkpointer, SAFETY_NET_PAGES } from './store/checkpointer.js';
 import { TherapyCommands } from './therapy/therapy-commands.js';
 import { FirmwareService } from './firmware/firmware-service.js';
+import { OnlineMetadataSigner } from './firmware/online-metadata-signer.js';
 import type { OpenDatabaseOptions } from './store/database.js';
 import { DATA_FILES } from './data-dir.js';
 import { createUserPlane, type UserPlaneOptions } from './user-plane/server.js';
@@ -95,7 +96,13 @@ export class Gateway {
     this.sessions = new DeviceSessions({ db: ctx.db, dataKey: ctx.dataKey, identity: state.identity, devices: ctx.devices, now: ctx.now });
     this.downlinks = new DeviceDownlinks();
     this.therapy = new TherapyCommands({ ctx, users: this.users, link: { commandKey: state.commandKey, sessions: this.sessions, downlinks: this.downlinks } });
-    this.firmware = new FirmwareService({ ctx, users: this.users, dir: state.dataDir.file(DATA_FILES.firmware), directorKey: state.directorKey });
+    this.firmware = new FirmwareService({
+      ctx,
+      users: this.users,
+      dir: state.dataDir.file(DATA_FILES.firmware),
+      directorKey: state.directorKey,
+      signer: new OnlineMetadataSigner(state.onlineKeys, ctx.now),
+    });
     this.ingest = new Ingest({
       db: ctx.db,
       readings: ctx.readings,
@@ -154,6 +161,7 @@ export class Gateway {
     const httpPort = (this.#app.server.address() as AddressInfo).port;
     const mqttPort = await this.devicePlane.listen(config['mqtt.port'], config.host);
     const firmwarePort = await this.firmware.delivery.listen(config['firmware.port'], config.host);
+    this.firmware.startRenewal();
     this.#addresses = { host: config.host, mqttPort, httpPort, firmwarePort };
     await this.bleCentral?.start();
     this.context.audit.record({ event: 'gateway.start', outcome: 'success', severity: 'info', actor: 'system' });
@@ -180,6 +188,7 @@ export class Gateway {
     try {
       await this.bleCentral?.stop();
       await this.#app?.close();
+      this.firmware.stopRenewal();
       if (this.#addresses !== undefined) await Promise.all([this.devicePlane.close(), this.firmware.delivery.close()]);
       this.context.audit.record({ event: 'gateway.stop', outcome: 'success', severity: 'info', actor: 'system' });
     } catch (error) {

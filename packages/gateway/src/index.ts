@@ -100,3 +100,4 @@ export {
 export { parseDeviceReport, type DeviceReport } from './firmware/device-report.js';
 export { Director } from './firmware/director.js';
 export { DeliveryServer } from './firmware/delivery-server.js';
+export * from './firmware/online-metadata-signer.js';

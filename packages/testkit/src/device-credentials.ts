@@ -28,6 +28,11 @@ export interface EnrolmentAnswer {
   readonly gatewayIdentity: PublicJwks;
   /** The gateway's therapy command-signing key (Ed25519 JWK with kid); commands verify with it alone. */
   readonly commandSigner: PublicJwks['signing'];
+  /**
+   * The gateway's firmware director key (Ed25519 JWK with kid): update instructions verify with it
+   * alone (Uptane's director role). Absent from a gateway that hands out no director key.
+   */
+  readonly directorKey?: PublicJwks['signing'];
 }
 
 /** A device's keys before and after enrolment. */

@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyCache, initiateSession, type PublicJwk, type PublicJwks, type SecureSession } from '@medsim/crypto';
+import { KeyCache, initiateSession, type PublicJwks, type SecureSession } from '@medsim/crypto';
 import { AlarmCode, AlarmPriority, AlarmState, CommandStatus, ContentType, STREAM_IDS, SecurityEventType, Severity, OperatingState, decodeMessage, encodeMessage, type Channel, type MessageFields } from '@medsim/protocol';
 import type { Logger } from 'pino';
 import { DeviceNotRunningError } from '../errors.js';
@@ -43,7 +43,7 @@ export interface DeviceEnrolment {
   /** The gateway's therapy-command signing key (controlled devices verify commands with it). */
   readonly commandSigner?: PublicJwks['signing'];
   /** The gateway's firmware director key (devices with firmware updates verify instructions with it). */
-  readonly directorKey?: PublicJwk;
+  readonly directorKey?: PublicJwks['signing'];
 }
 
 /** Enrols a device with a gateway (the fleet uses the gateway's HTTP API and a one-time token). */
@@ -422,7 +422,7 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
       this.produce(this.securityEvent(SecurityEventType.SECURITY_EVENT_TYPE_SAFE_MODE_ENTERED, Severity.SEVERITY_CRITICAL, firmware.boot.error.code));
       return false;
     }
-    if (await firmware.settle()) return true;
+    if (await firmware.settle(() => this.postUpdateSelfTest())) return true;
     const interval = options.checkIntervalMs ?? 3_600_000;
     if (interval > 0) {
       this.#updateTimer = setInterval(() => void this.checkForUpdate().catch((error: unknown) => this.emit('error', error as Error)), interval);
@@ -447,6 +447,14 @@ export abstract class SimulatedDevice extends EventEmitter<DeviceEvents> {
         this.recordEvent(Severity.SEVERITY_MEDIUM, 'firmware', 'update.reverted', event.code);
         break;
     }
+  }
+
+  /**
+   * Hook: the model's own checks after a firmware update's trial boot (its hardware, as the new
+   * firmware drives it); false fails the health check and the update reverts. Default: passes.
+   */
+  protected postUpdateSelfTest(): boolean {
+    return true;
   }
 
   /** Hook: after boot and enrolment (models open their own state). */

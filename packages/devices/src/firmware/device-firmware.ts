@@ -10,9 +10,10 @@
  * as the factory would; the TUF root too.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import type { PublicJwks } from '@medsim/crypto';
 import { join } from 'node:path';
-import type { PublicJwk } from '@medsim/crypto';
 import { HttpFetcher, UpdateClient, installTrustedRoot, type Fetcher, type ImageKeyring, type UpdateLimits } from '@medsim/firmware';
+import { Agent } from 'node:https';
 import type { SecureContext } from 'node:tls';
 import { Bootloader, type BootResult } from './bootloader.js';
 import { HttpDirectorChannel } from './director-channel.js';
@@ -45,7 +46,7 @@ export interface DeviceFirmwareContext {
   readonly model: string;
   readonly dataDir: string;
   readonly secureContext: SecureContext;
-  readonly directorKey: PublicJwk | undefined;
+  readonly directorKey: PublicJwks['signing'] | undefined;
   readonly now: () => number;
   readonly onEvent: (event: UpdateAgentEvent) => void;
 }
@@ -55,11 +56,13 @@ export class DeviceFirmware {
   readonly bootloader: Bootloader;
   readonly boot: BootResult;
   readonly #agent: UpdateAgent | undefined;
+  readonly #pool: Agent | undefined;
 
-  private constructor(bootloader: Bootloader, boot: BootResult, agent: UpdateAgent | undefined) {
+  private constructor(bootloader: Bootloader, boot: BootResult, agent: UpdateAgent | undefined, pool: Agent | undefined) {
     this.bootloader = bootloader;
     this.boot = boot;
     this.#agent = agent;
+    this.#pool = pool;
   }
 
   /**
@@ -77,10 +80,12 @@ export class DeviceFirmware {
     }
     const bootloader = Bootloader.open(bootDir, bootOptions);
     const boot = bootloader.boot();
-    if (context.directorKey === undefined) return new DeviceFirmware(bootloader, boot, undefined);
+    if (context.directorKey === undefined) return new DeviceFirmware(bootloader, boot, undefined, undefined);
     const { host, port } = options.endpoint;
-    const fetcher = options.fetcher ?? new HttpFetcher({ baseUrl: `https://${host}:${port}/v1/firmware/repository/`, tls: { secureContext: context.secureContext, servername: 'localhost' } });
-    const channel = options.channel ?? new HttpDirectorChannel({ deviceId: context.deviceId, host, port, secureContext: context.secureContext });
+    // Two kept-alive connections for all update traffic: the gateway caps connections per device.
+    const pool = new Agent({ keepAlive: true, maxSockets: 2 });
+    const fetcher = options.fetcher ?? new HttpFetcher({ baseUrl: `https://${host}:${port}/v1/firmware/repository/`, agent: pool, tls: { secureContext: context.secureContext, servername: 'localhost' } });
+    const channel = options.channel ?? new HttpDirectorChannel({ deviceId: context.deviceId, host, port, secureContext: context.secureContext, agent: pool });
     const agent = new UpdateAgent({
       deviceId: context.deviceId,
       model: context.model,
@@ -92,7 +97,7 @@ export class DeviceFirmware {
       stateFile: join(context.dataDir, 'update-agent.json'),
       onEvent: context.onEvent,
     });
-    return new DeviceFirmware(bootloader, boot, agent);
+    return new DeviceFirmware(bootloader, boot, agent, pool);
   }
 
   /** The running version (undefined in safe mode: no application image runs). */
@@ -105,9 +110,12 @@ export class DeviceFirmware {
     return this.bootloader.securityCounter;
   }
 
-  /** After boot: settles a trial (health check, confirm or revert). True: reboot now. */
-  async settle(): Promise<boolean> {
-    return this.#agent?.afterBoot(this.boot) ?? false;
+  /**
+   * After boot: settles a trial (health check with the model's own `deviceCheck`, confirm or
+   * revert). True: reboot now.
+   */
+  async settle(deviceCheck?: () => boolean): Promise<boolean> {
+    return this.#agent?.afterBoot(this.boot, deviceCheck) ?? false;
   }
 
   /** One update check (see UpdateAgent.check). */
@@ -116,6 +124,7 @@ export class DeviceFirmware {
   }
 
   close(): void {
+    this.#pool?.destroy();
     this.bootloader.close();
   }
 }

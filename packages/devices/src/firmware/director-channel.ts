@@ -5,7 +5,7 @@
  * /v1/firmware/director/{deviceId}/report for progress and outcomes. Bodies are capped and every
  * request has a deadline: a slow or hostile endpoint costs the device a failed check, no more.
  */
-import { request, type RequestOptions } from 'node:https';
+import { request, type Agent, type RequestOptions } from 'node:https';
 import type { SecureContext } from 'node:tls';
 import { LinkDownError } from '../errors.js';
 import type { DirectorChannel, UpdateReport } from './update-agent.js';
@@ -25,6 +25,8 @@ export interface HttpDirectorChannelOptions {
   readonly port: number;
   /** The device's TLS context (its certificate and key, the gateway CA): from its keystore. */
   readonly secureContext: SecureContext;
+  /** Connection pooling (default: Node's global agent). */
+  readonly agent?: Agent;
   /** Name the gateway's certificate is checked against (default 'localhost'). */
   readonly servername?: string;
 }
@@ -62,6 +64,7 @@ export class HttpDirectorChannel implements DirectorChannel {
       servername: this.#o.servername ?? 'localhost',
       rejectUnauthorized: true,
       timeout: DIRECTOR_CHANNEL_LIMITS.timeoutMs,
+      ...(this.#o.agent === undefined ? {} : { agent: this.#o.agent }),
       headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': body.length },
     };
     return new Promise((resolve, reject) => {

@@ -20,7 +20,7 @@
  * security event: an update that fails changes neither the running version nor the security counter.
  */
 import { randomBytes } from 'node:crypto';
-import { KeyCache, type PublicJwk } from '@medsim/crypto';
+import { KeyCache, type PublicJwks } from '@medsim/crypto';
 import { DownloadCheckpoint, isResumable, verifyDirectorInstruction, type DirectorInstruction, type DownloadSink, type FirmwareTarget, type UpdateClient } from '@medsim/firmware';
 import { UpdateFailedError, UpdateHealthCheckFailedError, UpdateNotConfirmedError } from '../errors.js';
 import { JsonFileState } from '../control/persistent-state.js';
@@ -69,7 +69,7 @@ export interface UpdateAgentOptions {
   readonly client: UpdateClient;
   readonly channel: DirectorChannel;
   /** The director's public signing key (from enrolment). */
-  readonly directorKey: PublicJwk;
+  readonly directorKey: PublicJwks['signing'];
   /** The device clock, ms. */
   readonly now: () => number;
   /** The agent's own state file (nonces acted on, the update awaiting its trial). */
@@ -106,6 +106,8 @@ export class UpdateAgent {
   readonly #o: UpdateAgentOptions;
   readonly #state: JsonFileState<AgentState>;
   #busy = false;
+  /** Reports go one at a time, in order: the gateway takes a device's states forward only. */
+  #reports: Promise<void> = Promise.resolve();
 
   constructor(options: UpdateAgentOptions) {
     this.#o = options;
@@ -146,7 +148,7 @@ export class UpdateAgent {
     const state = this.#load();
     this.#state.save({ ...state, seen: [...state.seen, instruction.jti].slice(-SEEN_NONCES) });
     const about = { campaign: instruction.campaign, jti: instruction.jti };
-    const report = (r: Omit<UpdateReport, 'campaign' | 'jti'>): Promise<void> => this.#o.channel.report({ ...about, ...r }).catch(() => undefined);
+    const report = (r: Omit<UpdateReport, 'campaign' | 'jti'>): Promise<void> => this.#report({ ...about, ...r });
     const fail = async (error: unknown, stage: 'metadata' | 'download' | 'install'): Promise<CheckOutcome> => {
       const code = codeOf(error);
       await report({ state: 'failed', errorCode: code });
@@ -208,18 +210,20 @@ export class UpdateAgent {
   }
 
   /**
-   * After `bootloader.boot()`: a trial image gets its health check, then confirm (the security
+   * After `bootloader.boot()`: a trial image gets its health check (the image's own self-test,
+   * then `deviceCheck`, the model's post-boot checks of its hardware), then confirm (the security
    * counter rises) or revert. Returns true when the device must reboot (after a revert).
    */
-  async afterBoot(boot: BootResult): Promise<boolean> {
+  async afterBoot(boot: BootResult, deviceCheck: () => boolean = () => true): Promise<boolean> {
     const { pending } = this.#load();
     if (pending === undefined) return false;
     const about = { campaign: pending.campaign, jti: pending.jti };
-    const report = (r: Omit<UpdateReport, 'campaign' | 'jti'>): Promise<void> => this.#o.channel.report({ ...about, ...r }).catch(() => undefined);
+    const report = (r: Omit<UpdateReport, 'campaign' | 'jti'>): Promise<void> => this.#report({ ...about, ...r });
     const done = (): void => this.#state.save({ seen: this.#load().seen });
     if (boot.mode === 'application' && boot.trial && boot.image.version === pending.version) {
       await report({ state: 'trial' });
-      const health = this.#o.bootloader.healthCheck();
+      const image = this.#o.bootloader.healthCheck();
+      const health = image.healthy && !deviceCheck() ? { healthy: false, reason: 'device-self-test-failed' } : image;
       if (health.healthy) {
         const confirmed = this.#o.bootloader.confirm();
         done();
@@ -242,6 +246,15 @@ export class UpdateAgent {
     await report({ state: 'reverted', errorCode: code });
     this.#o.onEvent?.({ kind: 'reverted', version: pending.version, code });
     return false;
+  }
+
+  /**
+   * Queues a report behind the ones before it; resolves when it was sent (or failed: a lost report
+   * costs the campaign's view of this device, never the update).
+   */
+  #report(report: UpdateReport): Promise<void> {
+    this.#reports = this.#reports.then(() => this.#o.channel.report(report)).catch(() => undefined);
+    return this.#reports;
   }
 
   #refused(code: string, stage: 'instruction' | 'metadata' | 'download' | 'install'): CheckOutcome {

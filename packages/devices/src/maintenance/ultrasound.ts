@@ -15,7 +15,7 @@
  * (fleet, factory); it never reads it: the ultrasound measures nothing.
  */
 import { join } from 'node:path';
-import { CommandStatus, ContentType, OperatingState, STREAM_IDS, SecurityEventType, Severity } from '@medsim/protocol';
+import { CheckResult, CommandStatus, ContentType, OperatingState, STREAM_IDS, SecurityEventType, Severity } from '@medsim/protocol';
 import type { DeviceModelInfo, Produced } from '../device/device-model.js';
 import { DeviceNotRunningError } from '../errors.js';
 import { ControlledDevice, type ClearableTherapy } from '../control/controlled-device.js';
@@ -70,6 +70,11 @@ export class Ultrasound extends ControlledDevice {
   get maintenance(): MaintenanceFunctions {
     if (this.#maintenance === undefined) throw new DeviceNotRunningError(`${this.deviceId} is off`);
     return this.#maintenance;
+  }
+
+  /** After a firmware update's trial boot: the new firmware must drive the hardware; any FAIL reverts it. */
+  protected override postUpdateSelfTest(): boolean {
+    return this.selfTest.run(this.clock.now()).every((check) => check.result !== CheckResult.CHECK_RESULT_FAIL);
   }
 
   protected override batteryProfile(): { capacityMah: number } {

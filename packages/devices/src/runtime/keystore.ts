@@ -83,6 +83,8 @@ export interface StoredEnrolment {
   readonly gatewayIdentity: PublicJwks;
   /** The public Ed25519 key that signs therapy commands, for controlled devices. */
   readonly commandSigner?: PublicSigningJwk;
+  /** The public Ed25519 key that signs firmware director instructions, for devices taking updates. */
+  readonly directorKey?: PublicSigningJwk;
 }
 
 /** Certificates for a TLS context; both default to the stored enrolment. */
@@ -372,7 +374,8 @@ export class Keystore {
 
   /**
    * Stores what enrolment returned, durably. The certificate must certify the keystore's TLS key
-   * and be issued by the CA; the gateway's keys and the command signer must be valid public keys.
+   * and be issued by the CA; the gateway's keys, the command signer and the director key must be
+   * valid public keys.
    */
   async saveEnrolment(enrolment: StoredEnrolment): Promise<void> {
     const { tlsKey, identity, huk } = this.#live();
@@ -386,11 +389,13 @@ export class Keystore {
     const keys = new KeyCache(4);
     const gateway = await keys.importPublicIdentity(enrolment.gatewayIdentity);
     const signer = enrolment.commandSigner === undefined ? undefined : await keys.importPublicJwk(enrolment.commandSigner, 'Ed25519');
+    const director = enrolment.directorKey === undefined ? undefined : await keys.importPublicJwk(enrolment.directorKey, 'Ed25519');
     const stored: StoredEnrolment = {
       certificatePem: enrolment.certificatePem,
       caCertificatePem: enrolment.caCertificatePem,
       gatewayIdentity: { signing: { ...gateway.signing.jwk }, agreement: { ...gateway.agreement.jwk } },
       ...(signer === undefined ? {} : { commandSigner: { ...signer.jwk } }),
+      ...(director === undefined ? {} : { directorKey: { ...director.jwk } }),
     };
     const content: SecureElementContent = {
       v: 1,

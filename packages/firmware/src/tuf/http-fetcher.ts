@@ -7,7 +7,7 @@
  * Limits are the consumer's (transfer.ts); the request is destroyed when its signal aborts.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type Agent } from 'node:https';
 import type { SecureContext } from 'node:tls';
 import { DownloadInterruptedError, DownloadNotFoundError } from '../errors.js';
 import type { FetchOptions, Fetcher } from './fetcher.js';
@@ -20,6 +20,8 @@ export interface HttpFetcherOptions {
    * TLS for https: the gateway's CA and the device's certificate and key (mTLS), or a secure context
    * holding them (a device keystore makes one without its private key leaving it).
    */
+  /** Connection pooling (default: Node's global agent); a device shares one small pool for all update traffic. */
+  readonly agent?: Agent | false;
   readonly tls?: { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer; readonly secureContext?: SecureContext; readonly servername?: string };
 }
 
@@ -53,7 +55,7 @@ export class HttpFetcher implements Fetcher {
     const headers = options.offset > 0 ? { range: `bytes=${options.offset}-` } : {};
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = request(url, { headers, signal: options.signal, ...this.#o.tls }, (response) => {
+      const req = request(url, { headers, signal: options.signal, ...this.#o.tls, ...(this.#o.agent === undefined ? {} : { agent: this.#o.agent }) }, (response) => {
         const status = response.statusCode ?? 0;
         if (status === 200 || (status === 206 && contentRangeStart(response) === options.offset)) {
           resolve(response);

@@ -21,9 +21,12 @@ export interface FirmwareServiceOptions {
   readonly dir: string;
   /** The director identity (bootstrap.ts creates it on first start). */
   readonly directorKey: Identity;
-  /** Online metadata signing after each publication (default: none). */
-  readonly signer?: MetadataSigner;
+  /** Online metadata signing after each publication, and timestamp renewal (default: none). */
+  readonly signer?: MetadataSigner & { renewTimestamp?(repository: FirmwareStore): Promise<Readonly<Record<string, Uint8Array>>> };
 }
+
+/** How often the timestamp is renewed: every 6 h, four times within its 1-day lifetime. */
+export const TIMESTAMP_RENEWAL_MS = 6 * 3_600_000;
 
 /** Storage, campaigns, director and delivery of one gateway. */
 export class FirmwareService {
@@ -31,8 +34,11 @@ export class FirmwareService {
   readonly campaigns: Campaigns;
   readonly director: Director;
   readonly delivery: DeliveryServer;
+  readonly #signer: FirmwareServiceOptions['signer'];
+  #renewal: NodeJS.Timeout | undefined;
 
   constructor(options: FirmwareServiceOptions) {
+    this.#signer = options.signer;
     const { ctx } = options;
     const blobs = new BlobStore(join(options.dir, 'blobs'));
     this.store = new FirmwareStore({
@@ -57,5 +63,23 @@ export class FirmwareService {
       director: this.director,
       campaigns: this.campaigns,
     });
+  }
+
+  /** Signs a new timestamp over the current snapshot, if anything was published (online keys). */
+  async renewTimestamp(): Promise<void> {
+    const files = (await this.#signer?.renewTimestamp?.(this.store)) ?? {};
+    await this.store.putMetadata(files, { actor: 'gateway', role: 'system' });
+  }
+
+  /** Renews the timestamp every TIMESTAMP_RENEWAL_MS until stopRenewal() (failures are audited by the store). */
+  startRenewal(intervalMs = TIMESTAMP_RENEWAL_MS): void {
+    this.stopRenewal();
+    this.#renewal = setInterval(() => void this.renewTimestamp().catch(() => undefined), intervalMs);
+    this.#renewal.unref();
+  }
+
+  stopRenewal(): void {
+    clearInterval(this.#renewal);
+    this.#renewal = undefined;
   }
 }

@@ -70,6 +70,7 @@ export interface PublishResult {
 
 /** Read access to the repository, for a MetadataSigner. */
 export interface RepositoryReader {
+  listMetadata(): MetadataRecord[];
   metadataRecord(name: string): MetadataRecord | undefined;
   readMetadata(name: string): Promise<Buffer | undefined>;
   listTargets(model?: string): TargetRecord[];

@@ -5,7 +5,7 @@
  * under that key and no other, names exactly the published image, and cannot be read by, or
  * moved to, another device.
  */
-import { KeyCache, type PublicJwk } from '@medsim/crypto';
+import { KeyCache } from '@medsim/crypto';
 import { verifyDirectorInstruction, type DirectorCheck } from '@medsim/firmware';
 import type { DeviceCredentials } from '@medsim/testkit';
 import { randomBytes } from 'node:crypto';
@@ -46,12 +46,12 @@ const check = async (device: DeviceCredentials, over: Partial<DirectorCheck> = {
 
 describe('the director key (CTL-11)', () => {
   it('[CTL-11][CTL-12] enrolment gives every device the same director key, apart from the command and session keys; it is kept 0600', { tags: ['CTL-11', 'CTL-12'] }, () => {
-    const answer = first.enrolment as typeof first.enrolment & { directorKey: PublicJwk };
-    expect(answer.directorKey).toEqual(rig.gateway.firmware.director.publicKey);
-    expect((second.enrolment as typeof answer).directorKey).toEqual(answer.directorKey);
-    expect(answer.directorKey).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
-    expect(answer.directorKey.kid).not.toBe(answer.commandSigner.kid);
-    expect(answer.directorKey.x).not.toBe(answer.gatewayIdentity.signing.x);
+    const { directorKey, commandSigner, gatewayIdentity } = first.enrolment;
+    expect(directorKey).toEqual(rig.gateway.firmware.director.publicKey);
+    expect(second.enrolment.directorKey).toEqual(directorKey);
+    expect(directorKey).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect(directorKey?.kid).not.toBe(commandSigner.kid);
+    expect(directorKey?.x).not.toBe(gatewayIdentity.signing.x);
     expect(statSync(rig.gateway.state.dataDir.file(DATA_FILES.directorKey)).mode & 0o777).toBe(0o600);
   });
 });

@@ -5,7 +5,7 @@
  * listener (its enrolment certificate and key, the gateway CA pinned), and the director key from
  * a device's enrolment answer.
  */
-import { KeyCache, type KeyEntry, type PublicJwk } from '@medsim/crypto';
+import { KeyCache, type KeyEntry } from '@medsim/crypto';
 import { ImageSigningKey, buildImage, type DirectorInstruction } from '@medsim/firmware';
 import type { DeviceCredentials } from '@medsim/testkit';
 import { createHash } from 'node:crypto';
@@ -125,9 +125,9 @@ export const deviceAgent = (credentials: DeviceCredentials): Agent => new Agent(
 
 /** The director key a device was given at enrolment, imported as the device would. */
 export async function directorKeyOf(credentials: DeviceCredentials): Promise<KeyEntry> {
-  const answer = credentials.enrolment as typeof credentials.enrolment & { directorKey?: PublicJwk };
-  if (answer.directorKey === undefined) throw new Error('the enrolment answer has no directorKey');
-  return new KeyCache().importPublicJwk(answer.directorKey, 'Ed25519');
+  const { directorKey } = credentials.enrolment;
+  if (directorKey === undefined) throw new Error('the enrolment answer has no directorKey');
+  return new KeyCache().importPublicJwk(directorKey, 'Ed25519');
 }
 
 /** The code of a rejected promise (undefined when it resolves). */

@@ -1,8 +1,9 @@
 /**
  * A real user plane for tests: temp data dir, SQLite store, data key, audit chain, Ed25519 token
- * key, local CA and server certificate, listening on 127.0.0.1 port 0 over TLS, with a clock the
- * test moves and a logger whose output the test can read. HTTP goes through node:https with the
- * CA pinned; WebSockets through `ws` with the CA pinned.
+ * key, local CA and server certificate, a firmware service (repository under the data dir, its
+ * own director key), listening on 127.0.0.1 port 0 over TLS, with a clock the test moves and a
+ * logger whose output the test can read. HTTP goes through node:https with the CA pinned;
+ * WebSockets through `ws` with the CA pinned.
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -21,6 +22,7 @@ import { AuditLog, queryAuditLog, type AuditEntry } from '../../src/audit/audit-
 import { loadConfig } from '../../src/config/config.js';
 import type { GatewayContext } from '../../src/context.js';
 import { DeviceRegistry } from '../../src/devices/device-registry.js';
+import { FirmwareService } from '../../src/firmware/firmware-service.js';
 import { LocalCa } from '../../src/pki/local-ca.js';
 import { DataKey } from '../../src/store/at-rest.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -73,6 +75,8 @@ const pki = await (async () => {
 })();
 const gatewayIdentity = (await Identity.generate()).publicJwks();
 const commandSigner = (await Identity.generate()).public.signing.jwk;
+/** The firmware director key (bootstrap.ts makes one per gateway; devices get its public half at enrolment). */
+const directorKey = await Identity.generate();
 
 let userCounter = 0;
 
@@ -114,6 +118,7 @@ export class Harness {
       audit,
       gatewayIdentity,
       commandSigner,
+      directorKey: directorKey.public.signing.jwk,
       now: clock.now,
       tokenTtlMs: settings['enrolment.tokenTtlS'] * 1000,
       certificateDays: settings['enrolment.certificateDays'],
@@ -132,7 +137,8 @@ export class Harness {
       feed: new ReadingFeed(),
     };
     const users = UserStore.fromContext(ctx);
-    const app = await createUserPlane(ctx, { users }, options);
+    const firmware = new FirmwareService({ ctx, users, dir: join(dir, 'firmware'), directorKey });
+    const app = await createUserPlane(ctx, { users, firmware }, options);
     await app.listen({ host: '127.0.0.1', port: 0 });
     return new Harness(ctx, users, app, clock, logs, dir, (app.server.address() as AddressInfo).port);
   }
@@ -233,9 +239,9 @@ export async function enrolmentRequest(token: string, deviceId: string): Promise
   return { token, deviceId, csrPem: csr.toString('pem'), identity: (await Identity.generate()).publicJwks() };
 }
 
-/** Enrols a device straight through the registry (for tests that need one to exist). */
-export async function enrolDevice(h: Harness, deviceId: string, patientId: string | null = null): Promise<void> {
-  const { token } = h.ctx.devices.createEnrolmentToken({ deviceId, model: 'pulse-oximeter', patientId, createdBy: 'test' });
+/** Enrols a device of `model` straight through the registry (for tests that need one to exist). */
+export async function enrolDevice(h: Harness, deviceId: string, patientId: string | null = null, model = 'pulse-oximeter'): Promise<void> {
+  const { token } = h.ctx.devices.createEnrolmentToken({ deviceId, model, patientId, createdBy: 'test' });
   await h.ctx.devices.enrol({ ...(await enrolmentRequest(token, deviceId)), source: 'test' });
 }
 

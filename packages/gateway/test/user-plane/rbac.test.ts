@@ -1,6 +1,8 @@
 /**
  * Access control (CTL-01, CTL-17; S9, S10): the role × route × owner matrix over real TLS,
  * IDOR, device credentials, role changes taking effect at once, and deny-by-default routing.
+ * The firmware rows (issue 5) run against a real firmware service with a published release and
+ * campaigns in each state their decisions need.
  */
 import { fastify } from 'fastify';
 import { sign } from 'node:crypto';
@@ -9,6 +11,7 @@ import { ROUTE_SPECS } from '../../src/user-plane/routes/catalogue.js';
 import { installRouteGuard, routeInventory } from '../../src/user-plane/rbac/route-guard.js';
 import { PERMISSIONS } from '../../src/user-plane/rbac/permissions.js';
 import type { UserRole } from '../../src/users/roles.js';
+import { bundleBody, image, releaseMetadata } from '../firmware/helpers.js';
 import { Harness, enrolDevice, enrolmentRequest, type Answer, type TestUser } from './fixtures.js';
 
 let h: Harness;
@@ -59,6 +62,65 @@ interface Case {
 const ADMIN_ONLY = ['admin'] as const;
 const DEVICE_STAFF = ['admin', 'technician'] as const;
 const everyoneWithToken: Caller['name'][] = ['patientA', 'patientB', 'clinicianA', 'clinicianNone', 'technician', 'admin', 'auditor'];
+
+/** firmware.read (technician, admin, auditor). */
+const FIRMWARE_READERS = ['technician', 'admin', 'auditor'] as const;
+/** firmware.campaign-stop (technician, admin). */
+const CAMPAIGN_STOPPERS = ['technician', 'admin'] as const;
+/** The firmware rows' model: release 1.0.0 is published in beforeAll, 1.1.0 by the matrix's technician. */
+const FW_MODEL = 'ultrasound';
+const FIRST_RELEASE = bundleBody(releaseMetadata(1), [image(FW_MODEL, '1.0.0')]);
+const NEXT_RELEASE = bundleBody(releaseMetadata(2), [image(FW_MODEL, '1.1.0', 2)]);
+/** The campaign states the decisions act on. */
+type CampaignState = 'awaiting-approval' | 'running' | 'paused';
+/** One campaign per state for the callers who must be refused (a wrongly allowed call would change it). */
+const sharedCampaign: Record<CampaignState, string> = { 'awaiting-approval': '', running: '', paused: '' };
+/** An enrolled device of FW_MODEL in no campaign (what a wrongly allowed create would take). */
+let idleFirmwareDevice = '';
+/** A technician and an admin who are none of the callers: they create and approve the campaigns the rows need. */
+let releaserToken = '';
+let approver: TestUser | undefined;
+let approverToken = '';
+
+/** A setup call that must succeed (2xx). */
+const setup = async (path: string, token: string, body?: unknown): Promise<Answer> => {
+  const answer = await h.request('POST', path, { token, ...(body === undefined ? {} : { body }) });
+  if (answer.status < 200 || answer.status > 299) throw new Error(`setup ${path}: ${answer.status} ${answer.text}`);
+  return answer;
+};
+
+/** A fresh enrolled device of FW_MODEL (a device follows one unfinished campaign at a time). */
+const firmwareDevice = async (): Promise<string> => {
+  const deviceId = `matrix-fw-${(deviceCounter += 1)}`;
+  await enrolDevice(h, deviceId, null, FW_MODEL);
+  return deviceId;
+};
+
+/** A campaign of one fresh device, brought to `state` by the releaser and the approver. */
+const campaignIn = async (state: CampaignState): Promise<string> => {
+  const created = await setup('/v1/firmware/campaigns', releaserToken, { model: FW_MODEL, version: '1.0.0', devices: [await firmwareDevice()] });
+  const campaignId = created.body['campaignId'] as string;
+  if (state !== 'awaiting-approval') await setup(`/v1/firmware/campaigns/${campaignId}/approve`, approverToken, { totpCode: h.freshCode(approver!) });
+  if (state === 'paused') await setup(`/v1/firmware/campaigns/${campaignId}/pause`, releaserToken);
+  return campaignId;
+};
+
+/** A valid step-up code of every caller with an authenticator, so only the role can refuse the call. */
+const stepUpCode = (c: Caller): string => (c.user?.totp === undefined ? '000000' : h.freshCode(c.user));
+
+/**
+ * A campaign decision: each allowed caller acts on a fresh campaign in `state` (a decision is
+ * one-shot), everyone else on the shared one; approve, resume and advance carry a TOTP code.
+ */
+const decisionCase = (action: string, state: CampaignState, allowed: readonly Caller['name'][], stepUp: boolean): Case => ({
+  route: `POST /v1/firmware/campaigns/:campaignId/${action}`,
+  owner: `campaign ${state}, created by another technician`,
+  call: async (c) => {
+    const campaignId = allowed.includes(c.name) ? await campaignIn(state) : sharedCampaign[state];
+    return { method: 'POST', path: `/v1/firmware/campaigns/${campaignId}/${action}`, ...(stepUp ? { body: { totpCode: stepUpCode(c) } } : {}) };
+  },
+  allowed,
+});
 
 /** A target user an admin may act on (fresh for each allowed call). */
 const targetUser = async (c: Caller): Promise<string> => (c.name === 'admin' ? (await freshUser()).id : caller('clinicianNone').user!.id);
@@ -233,6 +295,47 @@ const cases: Case[] = [
     call: () => ({ method: 'GET', path: `/v1/therapy-commands/${foreignCommand}/evidence` }),
     allowed: ['auditor'],
   },
+  {
+    route: 'GET /v1/firmware/releases',
+    owner: '-',
+    call: () => ({ method: 'GET', path: `/v1/firmware/releases?model=${FW_MODEL}` }),
+    allowed: FIRMWARE_READERS,
+  },
+  {
+    route: 'POST /v1/firmware/releases',
+    owner: 'a new release (the same bytes again change nothing)',
+    call: () => ({ method: 'POST', path: '/v1/firmware/releases', body: NEXT_RELEASE }),
+    allowed: ['technician'],
+  },
+  { route: 'GET /v1/firmware/campaigns', owner: '-', call: () => ({ method: 'GET', path: '/v1/firmware/campaigns?limit=5' }), allowed: FIRMWARE_READERS },
+  {
+    route: 'POST /v1/firmware/campaigns',
+    owner: 'enrolled devices of the released model in no campaign',
+    call: async (c) => ({
+      method: 'POST',
+      path: '/v1/firmware/campaigns',
+      body: { model: FW_MODEL, version: '1.0.0', devices: [c.name === 'technician' ? await firmwareDevice() : idleFirmwareDevice] },
+    }),
+    allowed: ['technician'],
+  },
+  {
+    route: 'GET /v1/firmware/campaigns/:campaignId',
+    owner: 'a running campaign',
+    call: () => ({ method: 'GET', path: `/v1/firmware/campaigns/${sharedCampaign.running}` }),
+    allowed: FIRMWARE_READERS,
+  },
+  {
+    route: 'GET /v1/firmware/campaigns/:campaignId/devices',
+    owner: 'a running campaign',
+    call: () => ({ method: 'GET', path: `/v1/firmware/campaigns/${sharedCampaign.running}/devices` }),
+    allowed: FIRMWARE_READERS,
+  },
+  // Two-person rule: the admin callers never created these campaigns.
+  decisionCase('approve', 'awaiting-approval', ADMIN_ONLY, true),
+  decisionCase('pause', 'running', CAMPAIGN_STOPPERS, false),
+  decisionCase('resume', 'paused', ADMIN_ONLY, true),
+  decisionCase('advance', 'running', ADMIN_ONLY, true),
+  decisionCase('abort', 'running', CAMPAIGN_STOPPERS, false),
   // Session-ending routes run last (each caller's token dies with them).
   { route: 'POST /v1/session/logout', owner: 'self', call: () => ({ method: 'POST', path: '/v1/session/logout' }), allowed: everyoneWithToken },
   {
@@ -271,6 +374,12 @@ beforeAll(async () => {
   const maintainer = await h.createUser('technician');
   const maintained = await h.request('POST', '/v1/devices/matrix-device/maintenance-commands', { token: (await h.login(maintainer)).accessToken, body: DIAGNOSTICS });
   foreignMaintenance = maintained.body['commandId'] as string;
+  releaserToken = (await h.login(await h.createUser('technician'))).accessToken;
+  approver = await h.createUser('admin');
+  approverToken = (await h.login(approver)).accessToken;
+  await setup('/v1/firmware/releases', releaserToken, FIRST_RELEASE);
+  for (const state of ['awaiting-approval', 'running', 'paused'] as const) sharedCampaign[state] = await campaignIn(state);
+  idleFirmwareDevice = await firmwareDevice();
 });
 afterAll(async () => h.close());
 
