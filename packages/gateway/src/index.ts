@@ -12,7 +12,7 @@ export { MAX_MAINTENANCE_REPORT_PAGE, type ReadingJson, type ReadingQuery, type 
 export { verifyAuditChain, exportAuditLog, queryAuditLog, type AuditEntry, type AuditVerification } from './audit/audit-log.js';
 export type { DeviceRecord, EnrolmentResult } from './devices/device-registry.js';
 export { deviceUri } from './pki/local-ca.js';
-export { TLS12_AEAD_CIPHERS } from './device-plane/broker.js';
+export { TLS12_AEAD_CIPHERS } from './pki/device-tls.js';
 export * from './user-plane/index.js';
 export { DeviceDownlinks, type Downlink, type DownlinkEvents, type DownlinkTransport } from './device-plane/downlinks.js';
 export type { CommittedEnvelope } from './device-plane/ingest.js';

@@ -27,6 +27,7 @@ import type { GatewayConfig } from '../config/config.js';
 import type { TlsMaterial } from '../context.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import { DeviceUnreachableError, GatewayError, type GatewayErrorCode } from '../errors.js';
+import { deviceListenerTls } from '../pki/device-tls.js';
 import { deviceUri } from '../pki/local-ca.js';
 import type { DeviceSessions } from './device-sessions.js';
 import type { DeviceDownlinks } from './downlinks.js';
@@ -34,12 +35,6 @@ import type { Ingest } from './ingest.js';
 import { RateLimiter } from '../limits/rate-limit.js';
 import { guardSocket } from './packet-guard.js';
 
-/** TLS 1.2 suites allowed: ECDHE with AEAD only (TLS 1.3 suites are all AEAD). */
-export const TLS12_AEAD_CIPHERS = [
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-].join(':');
 
 /** What authenticate learned from the client certificate. */
 interface PeerIdentity {
@@ -118,14 +113,7 @@ export class DevicePlane {
     });
     this.server = createServer(
       {
-        key: options.tls.keyPem,
-        cert: options.tls.certPem,
-        ca: [options.tls.caPem],
-        requestCert: true,
-        rejectUnauthorized: true,
-        minVersion: 'TLSv1.2',
-        ciphers: TLS12_AEAD_CIPHERS,
-        handshakeTimeout: config['mqtt.connectTimeoutMs'],
+        ...deviceListenerTls(options.tls, config['mqtt.connectTimeoutMs']),
         // PUBACKs are tiny writes: Nagle's algorithm would hold each one back for the peer's
         // delayed ACK (tens of ms), which caps every device at a few dozen messages a second.
         noDelay: true,

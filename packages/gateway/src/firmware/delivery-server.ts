@@ -32,7 +32,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/config.js';
 import type { TlsMaterial } from '../context.js';
-import { TLS12_AEAD_CIPHERS } from '../device-plane/broker.js';
+import { deviceListenerTls } from '../pki/device-tls.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import { FirmwareNotFoundError, FirmwareRangeError, FirmwareRateLimitedError, FirmwareReportInvalidError, FirmwareTooLargeError, GatewayError } from '../errors.js';
 import { RateLimiter } from '../limits/rate-limit.js';
@@ -107,14 +107,7 @@ export class DeliveryServer {
     this.#requests = new RateLimiter(config['firmware.requestsPerMinute'], options.now);
     this.server = createServer(
       {
-        key: options.tls.keyPem,
-        cert: options.tls.certPem,
-        ca: [options.tls.caPem],
-        requestCert: true,
-        rejectUnauthorized: true,
-        minVersion: 'TLSv1.2',
-        ciphers: TLS12_AEAD_CIPHERS,
-        handshakeTimeout: config['firmware.connectTimeoutMs'],
+        ...deviceListenerTls(options.tls, config['firmware.connectTimeoutMs']),
         // 8 KiB of headers is plenty for these four routes.
         maxHeaderSize: 8192,
         // Node checks the header and request timeouts on this period (30 s by default): a slow
