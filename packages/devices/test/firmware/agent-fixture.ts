@@ -388,3 +388,21 @@ export function intercept(director: TestDirector, rewrite: (jws: string, instruc
     return jws === undefined ? undefined : rewrite(jws, decodeInstruction(jws));
   };
 }
+
+/** A repository with the factory release, a director, and a device running the factory image. */
+export interface World {
+  readonly repository: Repository;
+  readonly director: TestDirector;
+  readonly device: TestDevice;
+}
+
+/** A new world: release 1.0.0 (counter 1) published and running; the device is added to `devices` for cleanup. */
+export async function factoryWorld(devices: TestDevice[], options: Parameters<typeof TestDevice.create>[3] = {}): Promise<World> {
+  const repository = new Repository();
+  const factory = release('1.0.0', 1);
+  repository.publish(factory);
+  const director = await TestDirector.create();
+  const device = await TestDevice.create(repository, director, factory, options);
+  devices.push(device);
+  return { repository, director, device };
+}

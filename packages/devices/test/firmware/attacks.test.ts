@@ -46,10 +46,11 @@ import {
   BUILD_TIME,
   MODEL,
   Repository,
-  TestDevice,
+  type TestDevice,
   TestDirector,
   editMetadata,
   entryOf,
+  factoryWorld,
   forgeMetadata,
   forgeTargets,
   imageKey,
@@ -62,17 +63,13 @@ import {
   serveWithOnlineKeys,
   signCompact,
   type HostileEntry,
+  type World,
 } from './agent-fixture.js';
 
 const DAY_MS = 86_400_000;
 const FACTORY = { version: '1.0.0', securityCounter: 1 };
 const UPDATED = { version: '1.1.0', securityCounter: 2 };
 
-interface World {
-  readonly repository: Repository;
-  readonly director: TestDirector;
-  readonly device: TestDevice;
-}
 
 type AttackId = `U${number}`;
 
@@ -947,16 +944,7 @@ afterEach(() => {
   for (const device of devices.splice(0)) device.cleanup();
 });
 
-/** A repository with the factory release, a director, and a device running the factory image. */
-async function setup(options: Attack['device'] = {}): Promise<World> {
-  const repository = new Repository();
-  const factory = release('1.0.0', 1);
-  repository.publish(factory);
-  const director = await TestDirector.create();
-  const device = await TestDevice.create(repository, director, factory, options);
-  devices.push(device);
-  return { repository, director, device };
-}
+const setup = (options: Attack['device'] = {}): Promise<World> => factoryWorld(devices, options);
 
 /**
  * The image errors (`details.cause`) behind the install refusals of the device's bootloader until

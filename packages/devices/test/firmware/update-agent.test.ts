@@ -7,22 +7,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Identity } from '@medsim/crypto';
 import type { FetchOptions, Fetcher } from '@medsim/firmware';
-import { Repository, TestDevice, TestDirector, release } from './agent-fixture.js';
+import { type Repository, type TestDevice, type TestDirector, factoryWorld, release, type World } from './agent-fixture.js';
 
 const devices: TestDevice[] = [];
 afterEach(() => {
   for (const device of devices.splice(0)) device.cleanup();
 });
 
-async function setup(options: { wrap?: (inner: Fetcher) => Fetcher } = {}): Promise<{ repository: Repository; director: TestDirector; device: TestDevice }> {
-  const repository = new Repository();
-  const factory = release('1.0.0', 1);
-  repository.publish(factory);
-  const director = await TestDirector.create();
-  const device = await TestDevice.create(repository, director, factory, options);
-  devices.push(device);
-  return { repository, director, device };
-}
+const setup = (options: { wrap?: (inner: Fetcher) => Fetcher } = {}): Promise<World> => factoryWorld(devices, options);
 
 describe('the update agent', () => {
   it('[CTL-12][CTL-13] installs what director and repository agree on, trial-boots it, confirms it and raises the counter', { tags: ['CTL-12', 'CTL-13'] }, async () => {
