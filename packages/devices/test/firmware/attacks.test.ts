@@ -45,9 +45,7 @@ import {
 import {
   BUILD_TIME,
   MODEL,
-  Repository,
   type TestDevice,
-  TestDirector,
   editMetadata,
   entryOf,
   factoryWorld,
