@@ -31,7 +31,7 @@ export const firmwareErrorCatalogue = {
   },
   ERR_FW_IMAGE_BAD_SIGNATURE: {
     meaning: "The image's Ed25519 signature does not verify under the key its key-hash TLV names.",
-    remedy: 'Nothing of it is installed or booted. Sign images only with `medsim firmware sign`.',
+    remedy: 'Nothing of it is installed or booted. Build and sign images with `medsim firmware build`.',
   },
   ERR_FW_IMAGE_UNTRUSTED_KEY: {
     meaning: "The image is signed by a key that is not in the device's image keyring, or that was revoked.",

@@ -7,6 +7,7 @@ import { audit, auditUsage } from '../commands/audit.js';
 import { bench, benchUsage } from '../commands/bench.js';
 import { UsageError } from '../commands/usage-error.js';
 import { demo, demoUsage } from '../commands/demo.js';
+import { firmware, firmwareUsage } from '../commands/firmware.js';
 import { fleet, fleetUsage } from '../commands/fleet.js';
 import { gateway, gatewayUsage } from '../commands/gateway.js';
 import { start, startUsage } from '../commands/start.js';
@@ -15,6 +16,7 @@ const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[]) => Prom
   start: { run: start, usage: startUsage },
   gateway: { run: gateway, usage: gatewayUsage },
   fleet: { run: fleet, usage: fleetUsage },
+  firmware: { run: firmware, usage: firmwareUsage },
   demo: { run: demo, usage: demoUsage },
   bench: { run: bench, usage: benchUsage },
   audit: { run: audit, usage: auditUsage },
