@@ -1,6 +1,6 @@
 /**
- * `medsim bench [crypto|gateway|firmware|fleet]`: the benchmarks (crypto, gateway and firmware by
- * default, as `npm run bench` runs them; fleet only when named).
+ * `medsim bench [crypto|gateway|firmware|fleet|rollout]`: the benchmarks (crypto, gateway and
+ * firmware by default, as `npm run bench` runs them; fleet and rollout only when named).
  * crypto: messages/s and MB/s per path and size side by side, the ratios against the raw AES-GCM
  * baseline and the JWE baseline, the openssl reference and the goals. gateway: readings/s and
  * latency through the whole gateway beside Mosquitto relaying the same load
@@ -9,6 +9,8 @@
  * fleet: simulated devices against a gateway in a child process, readings/s, CPU and resident
  * memory per device (bench/fleet/run-fleet-benchmark.ts). firmware: streaming verification of a
  * 64 MiB image against raw SHA-256 of the same bytes (bench/firmware/verify-benchmark.ts).
+ * rollout: a firmware campaign over N lean update devices against a gateway in a child process,
+ * time and bytes moved (bench/rollout/run-rollout-benchmark.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -29,12 +31,15 @@ import { runFleetBenchmark, type FleetBenchResult } from '../bench/fleet/run-fle
 import { parseModels } from '../bench/fleet/fleet-plan.js';
 import { renderFleet } from '../bench/fleet/render-fleet.js';
 import { runFirmwareBenchmark, type FirmwareBenchResult } from '../bench/firmware/verify-benchmark.js';
+import { ROLLOUT_LIMITS, rolloutSettings, runRolloutBenchmark } from '../bench/rollout/run-rollout-benchmark.js';
+import { renderRollout } from '../bench/rollout/render-rollout.js';
 
 /** Usage of `medsim bench`. */
-export const benchUsage = `medsim bench [crypto|gateway|firmware|fleet] [--json] [--out FILE] [--check]
+export const benchUsage = `medsim bench [crypto|gateway|firmware|fleet|rollout] [--json] [--out FILE] [--check]
              [--rounds N] [--slice-ms MS] [--sizes 64,256,...] [--no-openssl]
              [--devices N] [--rate N] [--latency-rate N] [--seconds N] [--gateway-rounds N] [--no-mosquitto]
              [--workers W] [--processes] [--duration S] [--model mix|MODEL,...] [--interval S]
+             [--image-kib K] [--concurrency C] [--stages 10,50,100]
 
 crypto   the crypto path: raw node:crypto AES-256-GCM, the tuned envelope, batched waveform
          frames and the jose per-reading JWE baseline, at 64 B, 256 B, 1 KiB and 16 KiB.
@@ -53,6 +58,16 @@ fleet    N simulated devices (default 1,000, at most 10,000) over MQTT against a
          (default 20 s); --model is mix (the six monitoring models) or model names. Flash fsync
          is off: the simulation is measured, not the disk. MQTT only (BLE needs the gateway's
          radio in its process).
+rollout  a firmware campaign over N devices (default 1,000, at most ${ROLLOUT_LIMITS.maxDevices.toLocaleString('en-US')}) against a gateway
+         in a child process: the release signed offline and published, the campaign created by
+         a technician and approved by an admin with TOTP, then every device (a real update
+         stack: keystore, mTLS, bootloader on files, TUF client, update agent; no MQTT) updates,
+         at most --concurrency C at once (default 32): check, download, install, reboot,
+         confirm. Prints the time from approval to the last confirm, devices/min, p50/p95 per
+         device, time per stage, and bytes moved (image, metadata, director, reports; TCP both
+         ways) per device against the image. --image-kib K: the image payload (default 1,024,
+         at most ${ROLLOUT_LIMITS.maxImageKiB.toLocaleString('en-US')}); --stages: the campaign's percentages (default 100: one stage).
+         Exits 1 unless every device confirmed. Flash fsync is off.
 Without a name, crypto, gateway and firmware run.`;
 
 /** Runs `medsim bench`; returns the exit code. */
@@ -79,6 +94,9 @@ export async function bench(argv: readonly string[]): Promise<number> {
       duration: { type: 'string', default: '20' },
       model: { type: 'string', default: 'mix' },
       interval: { type: 'string', default: '1' },
+      'image-kib': { type: 'string', default: '1024' },
+      concurrency: { type: 'string', default: '32' },
+      stages: { type: 'string', default: '100' },
     },
   });
   const sizes = values.sizes.split(',').map(Number);
@@ -88,8 +106,8 @@ export async function bench(argv: readonly string[]): Promise<number> {
     throw new UsageError('sizes must be 1..61440 bytes, rounds a whole number >= 1, slice-ms >= 20');
   }
   const which = positionals[0] ?? 'all';
-  if (!['all', 'crypto', 'gateway', 'firmware', 'fleet'].includes(which) || positionals.length > 1) {
-    throw new UsageError('say crypto, gateway, firmware, fleet, or nothing for crypto, gateway and firmware');
+  if (!['all', 'crypto', 'gateway', 'firmware', 'fleet', 'rollout'].includes(which) || positionals.length > 1) {
+    throw new UsageError('say crypto, gateway, firmware, fleet, rollout, or nothing for crypto, gateway and firmware');
   }
   const gatewayOptions = {
     devices: Number(values.devices),
@@ -103,6 +121,7 @@ export async function bench(argv: readonly string[]): Promise<number> {
     throw new UsageError('devices, rate, latency-rate, seconds and gateway-rounds must be whole numbers >= 1');
   }
   if (which === 'fleet') return benchFleet(values);
+  if (which === 'rollout') return benchRollout(values);
   let crypto: BenchmarkResult | undefined;
   if (which === 'all' || which === 'crypto') {
     const options = { sizes, rounds, sliceMs, openssl: !values['no-openssl'] };
@@ -156,6 +175,24 @@ async function benchFleet(values: { devices: string; workers: string; processes:
   if (values.out !== undefined) await writeFile(values.out, json);
   process.stdout.write(values.json ? json : renderFleet(fleet));
   return 0;
+}
+
+/** `medsim bench rollout`: its own options; exits 1 unless every device confirmed. */
+async function benchRollout(values: { devices: string; 'image-kib': string; concurrency: string; stages: string; json: boolean; out?: string | undefined }): Promise<number> {
+  let settings;
+  try {
+    settings = rolloutSettings({ devices: Number(values.devices), imageKiB: Number(values['image-kib']), concurrency: Number(values.concurrency), stages: values.stages.split(',').map(Number) });
+  } catch (error) {
+    throw new UsageError(`rollout: ${(error as Error).message}`);
+  }
+  const tty = process.stderr.isTTY;
+  const rollout = await runRolloutBenchmark({ ...settings, onProgress: (stage) => tty && process.stderr.write(`\r\u001b[2Krollout benchmark: ${stage}`) });
+  if (tty) process.stderr.write('\r\u001b[2K');
+  const json = `${JSON.stringify(rollout, null, 2)}\n`;
+  if (values.out !== undefined) await writeFile(values.out, json);
+  process.stdout.write(values.json ? json : renderRollout(rollout));
+  const { rollout: r } = rollout;
+  return r.confirmed === settings.devices && r.runningNewVersion === settings.devices ? 0 : 1;
 }
 
 function renderFirmware(result: FirmwareBenchResult): string {

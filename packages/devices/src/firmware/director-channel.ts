@@ -61,8 +61,9 @@ export class HttpDirectorChannel implements DirectorChannel {
       method,
       path,
       secureContext: this.#o.secureContext,
+      // rejectUnauthorized stays at its default (true), as the fetcher's: options that differ would
+      // give the two their own connection pools in the shared agent.
       servername: this.#o.servername ?? 'localhost',
-      rejectUnauthorized: true,
       timeout: DIRECTOR_CHANNEL_LIMITS.timeoutMs,
       ...(this.#o.agent === undefined ? {} : { agent: this.#o.agent }),
       headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': body.length },
