@@ -5,6 +5,7 @@ import { gatewayErrorCatalogue } from '@medsim/gateway';
 import { bleErrorCatalogue } from '@medsim/ble-radio';
 import { devicesErrorCatalogue } from '@medsim/devices';
 import { firmwareErrorCatalogue } from '@medsim/firmware';
+import { complianceErrorCatalogue } from '@medsim/compliance';
 
 const catalogues: readonly { readonly pkg: string; readonly catalogue: ErrorCatalogue }[] = [
   { pkg: '@medsim/protocol', catalogue: protocolErrorCatalogue },
@@ -13,6 +14,7 @@ const catalogues: readonly { readonly pkg: string; readonly catalogue: ErrorCata
   { pkg: '@medsim/ble-radio', catalogue: bleErrorCatalogue },
   { pkg: '@medsim/devices', catalogue: devicesErrorCatalogue },
   { pkg: '@medsim/firmware', catalogue: firmwareErrorCatalogue },
+  { pkg: '@medsim/compliance', catalogue: complianceErrorCatalogue },
 ];
 
 const cell = (text: string): string => text.replace(/\|/gu, '\\|');

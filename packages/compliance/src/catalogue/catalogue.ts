@@ -7,7 +7,7 @@
  */
 import type { Control, ControlId, RequirementItem, RequirementProfile } from '../model.js';
 import { CONTROLS } from './controls.js';
-import { InvalidCatalogueError, UnknownControlError, UnknownProfileError } from './errors.js';
+import { InvalidCatalogueError, UnknownControlError, UnknownProfileError } from '../errors.js';
 import { FDA_PREMARKET } from './profiles/fda-premarket.js';
 import { MFDS_2019 } from './profiles/mfds-2019.js';
 import { MFDS_2022 } from './profiles/mfds-2022.js';

@@ -5,11 +5,3 @@
  */
 export { CONTROLS } from './controls.js';
 export { PROFILES, PROFILE_IDS, assertValidProfile, controlsOf, profile, type ProfileId } from './catalogue.js';
-export {
-  ComplianceError,
-  InvalidCatalogueError,
-  UnknownControlError,
-  UnknownProfileError,
-  catalogueErrorCatalogue,
-  type CatalogueErrorCode,
-} from './errors.js';
