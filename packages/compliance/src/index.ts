@@ -8,6 +8,7 @@
  * - results/: a vitest JSON report read into a test run (ids from tags and [ID] name prefixes).
  * - evaluation/: control and requirement statuses from a run (applied, gap, not verified, n/a).
  * - sbom/: the CycloneDX SBOM of the shipped packages, with hashes from the lock file.
+ * - documents/: the checklist, the risk management file and the V&V report (Markdown, HTML, JSON).
  */
 export * from './model.js';
 export * from './header.js';
@@ -16,3 +17,5 @@ export * from './catalogue/index.js';
 export * from './results/index.js';
 export * from './evaluation/index.js';
 export * from './sbom/index.js';
+export * from './risk/index.js';
+export * from './documents/index.js';

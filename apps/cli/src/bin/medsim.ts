@@ -8,6 +8,7 @@ import { bench, benchUsage } from '../commands/bench.js';
 import { UsageError } from '../commands/usage-error.js';
 import { demo, demoUsage } from '../commands/demo.js';
 import { firmware, firmwareUsage } from '../commands/firmware.js';
+import { report, reportUsage } from '../commands/report.js';
 import { fleet, fleetUsage } from '../commands/fleet.js';
 import { gateway, gatewayUsage } from '../commands/gateway.js';
 import { start, startUsage } from '../commands/start.js';
@@ -17,6 +18,7 @@ const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[]) => Prom
   gateway: { run: gateway, usage: gatewayUsage },
   fleet: { run: fleet, usage: fleetUsage },
   firmware: { run: firmware, usage: firmwareUsage },
+  report: { run: report, usage: reportUsage },
   demo: { run: demo, usage: demoUsage },
   bench: { run: bench, usage: benchUsage },
   audit: { run: audit, usage: auditUsage },

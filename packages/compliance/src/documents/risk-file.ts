@@ -7,6 +7,8 @@
  * on every threat that relies on it: the residual rating assumes the control works.
  */
 import { ACCEPTABILITY_POLICY, EXPLOITABILITY_SCALE, RISK_MATRIX, SEVERITY_SCALE } from '../risk/matrix.js';
+import { THREATS } from '../risk/register.js';
+import { ASSETS, INTERFACES, TRUST_BOUNDARIES } from '../risk/system.js';
 import { STRIDE_CATEGORIES, type Asset, type RiskRating, type SystemInterface, type ThreatScenario, type TrustBoundary } from '../risk/model.js';
 import type { Block, DocumentBlocks } from './blocks.js';
 import { STATUS_LABELS } from './checklist.js';
@@ -18,6 +20,11 @@ export interface RiskRegisterView {
   readonly interfaces: readonly SystemInterface[];
   readonly boundaries: readonly TrustBoundary[];
   readonly threats: readonly ThreatScenario[];
+}
+
+/** medsim's own register (src/risk), as the risk file reads it. */
+export function riskRegisterView(): RiskRegisterView {
+  return { assets: Object.values(ASSETS), interfaces: Object.values(INTERFACES), boundaries: Object.values(TRUST_BOUNDARIES), threats: THREATS };
 }
 
 /** Control id → the threats whose controls include it (the checklist's document-number column). */
