@@ -1,6 +1,7 @@
 /** Every generated document, by path relative to the repository root. */
 import { renderConfiguration } from './render-configuration.js';
 import { renderErrors } from './render-errors.js';
+import { renderExample } from './render-example.js';
 import { renderUserPlaneDocs } from './render-openapi.js';
 import { renderProtocolPages } from './render-protocols.js';
 
@@ -12,5 +13,6 @@ export function renderAllDocs(): Map<string, string> {
   ]);
   for (const [page, content] of renderProtocolPages()) docs.set(`docs/protocols/${page}`, content);
   for (const [path, content] of renderUserPlaneDocs()) docs.set(path, content);
+  for (const [path, content] of renderExample()) docs.set(path, content);
   return docs;
 }

@@ -15,6 +15,7 @@ import {
   addLockfileHashes,
   buildEvidence,
   checklistDocument,
+  evidenceToJson,
   generateSbom,
   readVitestReportFile,
   renderHtml,
@@ -34,13 +35,14 @@ import { UsageError } from './usage-error.js';
 
 /** Usage of `medsim report`. */
 export const reportUsage = `medsim report [--profile mfds-2019|mfds-2022|mfds-2024|fda-premarket|all] [--out DIR]
-              [--results FILE] [--no-sbom] [--json]
+              [--results FILE] [--formats md,html,json] [--no-sbom] [--json]
 
 Generates the regulatory submission set from a real test run: runs the whole test suite (a few
 minutes) unless --results names a vitest JSON report of one, then writes to --out (default
 ./submission) the checklist of each profile (default all), the cybersecurity risk management file,
 the software V&V report (Markdown and printable HTML each), evidence.json, and sbom.cdx.json (the
-CycloneDX SBOM of the shipped packages with hashes; --no-sbom skips it). An item is "Applied" only
+CycloneDX SBOM of the shipped packages with hashes; --no-sbom skips it). --formats picks the
+document formats (default all three). An item is "Applied" only
 when its controls' tests passed in this run and none failed. Exit code 1 when any test failed.`;
 
 /** The repository root: the directory whose package.json has workspaces, from this file up. */
@@ -66,14 +68,19 @@ function runTests(root: string, reportFile: string): Promise<void> {
   });
 }
 
-function write(dir: string, name: string, doc: DocumentBlocks): string[] {
-  writeFileSync(join(dir, `${name}.md`), renderMarkdown(doc));
-  writeFileSync(join(dir, `${name}.html`), renderHtml(doc));
-  return [`${name}.md`, `${name}.html`];
+function write(dir: string, name: string, doc: DocumentBlocks, formats: ReadonlySet<string>): string[] {
+  const written: string[] = [];
+  if (formats.has('md')) {
+    writeFileSync(join(dir, `${name}.md`), renderMarkdown(doc));
+    written.push(`${name}.md`);
+  }
+  if (formats.has('html')) {
+    writeFileSync(join(dir, `${name}.html`), renderHtml(doc));
+    written.push(`${name}.html`);
+  }
+  return written;
 }
 
-/** The evidence as JSON (maps as objects; every test listed). */
-const evidenceJson = (evidence: EvidenceSet): unknown => ({ ...evidence, threatsByControl: Object.fromEntries(evidence.threatsByControl) });
 
 /** Runs `medsim report`; returns the exit code. */
 export async function report(argv: readonly string[]): Promise<number> {
@@ -83,12 +90,15 @@ export async function report(argv: readonly string[]): Promise<number> {
       profile: { type: 'string', default: 'all' },
       out: { type: 'string', default: 'submission' },
       results: { type: 'string' },
+      formats: { type: 'string', default: 'md,html,json' },
       'no-sbom': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
   const profiles = values.profile === 'all' ? PROFILE_IDS : [values.profile];
   for (const id of profiles) if (!(PROFILE_IDS as readonly string[]).includes(id)) throw new UsageError(`--profile must be one of ${PROFILE_IDS.join(', ')} or all`);
+  const formats = new Set(values.formats.split(','));
+  if (formats.size === 0 || [...formats].some((f) => !['md', 'html', 'json'].includes(f))) throw new UsageError('--formats is a comma-separated list of md, html and json');
   const root = repositoryRoot();
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
@@ -119,14 +129,16 @@ export async function report(argv: readonly string[]): Promise<number> {
   for (const profileId of profiles) {
     const evidence = buildEvidence({ profileId, run, header, software, threatsByControl: threatsByControl(register.threats), generatedAt, ...(sbom === undefined ? {} : { sbom }) });
     first ??= evidence;
-    files.push(...write(out, `checklist-${profileId}`, checklistDocument(evidence)));
+    files.push(...write(out, `checklist-${profileId}`, checklistDocument(evidence), formats));
     summaries.push({ profile: profileId, ...evidence.totals });
-    writeFileSync(join(out, `evidence-${profileId}.json`), `${JSON.stringify(evidenceJson(evidence), null, 2)}\n`);
-    files.push(`evidence-${profileId}.json`);
+    if (formats.has('json')) {
+      writeFileSync(join(out, `evidence-${profileId}.json`), `${JSON.stringify(evidenceToJson(evidence), null, 2)}\n`);
+      files.push(`evidence-${profileId}.json`);
+    }
   }
   // The risk file and the V&V report cover every control, whatever the profile.
-  files.push(...write(out, 'risk-management-file', riskFileDocument(first!, register)));
-  files.push(...write(out, 'vv-report', vvReportDocument(first!)));
+  files.push(...write(out, 'risk-management-file', riskFileDocument(first!, register), formats));
+  files.push(...write(out, 'vv-report', vvReportDocument(first!), formats));
   if (sbom !== undefined) files.push('sbom.cdx.json');
 
   const failed = run.tests.filter((t) => t.outcome === 'failed').length;

@@ -72,6 +72,23 @@ export const vvSection = (controlId: string): string => `VV-${controlId}`;
 /** The risk file's row id of a threat. */
 export const rmfRow = (threatId: string): string => `RMF-${threatId}`;
 
+/** The evidence set as JSON (the map as an object); evidenceFromJson() reads it back. */
+export function evidenceToJson(evidence: EvidenceSet): unknown {
+  return { ...evidence, threatsByControl: Object.fromEntries(evidence.threatsByControl) };
+}
+
+/**
+ * An evidence set read back from evidenceToJson()'s output, so documents can be rendered again
+ * from a stored run (the committed example proves it was generated, not edited, this way).
+ */
+export function evidenceFromJson(json: unknown): EvidenceSet {
+  const value = json as Omit<EvidenceSet, 'threatsByControl'> & { threatsByControl: Record<string, readonly string[]> };
+  if (typeof value !== 'object' || value === null || typeof value.threatsByControl !== 'object' || !Array.isArray(value.items) || !Array.isArray(value.controls)) {
+    throw new TypeError('not the JSON of an evidence set');
+  }
+  return { ...value, threatsByControl: new Map(Object.entries(value.threatsByControl)) };
+}
+
 /** Builds the evidence set (throws the catalogue's and the evaluation's typed errors). */
 export function buildEvidence(inputs: EvidenceInputs): EvidenceSet {
   const requirements = profile(inputs.profileId);
