@@ -57,11 +57,14 @@ function repositoryRoot(): string {
   }
 }
 
-/** Runs the test suite as `npm test` does after the build: vitest with its JSON reporter. */
-function runTests(root: string, reportFile: string): Promise<void> {
+/** Where the root vitest config's JSON reporter writes a run (vitest.config.ts). */
+const VITEST_REPORT = join('reports', 'vitest.json');
+
+/** Runs the test suite as `npm test` does after the build; the config's JSON reporter writes the report. */
+function runTests(root: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-    const child = spawn(process.execPath, [vitest, 'run', '--reporter=json', `--outputFile.json=${reportFile}`, '--reporter=dot'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [vitest, 'run'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     // A failing suite still wrote its report: the documents show the failures.
     child.on('exit', () => resolvePromise());
@@ -105,9 +108,9 @@ export async function report(argv: readonly string[]): Promise<number> {
 
   let resultsFile = values.results === undefined ? undefined : resolve(values.results);
   if (resultsFile === undefined) {
-    resultsFile = join(out, 'vitest-results.json');
+    resultsFile = join(root, VITEST_REPORT);
     if (!values.json) process.stderr.write(`${paint('bold', 'medsim report')}: running the test suite (a few minutes) …\n`);
-    await runTests(root, resultsFile);
+    await runTests(root);
   }
   const run = await readVitestReportFile(resultsFile, { rootDir: root });
   const software = softwareIdentity(root);
